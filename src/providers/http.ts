@@ -1,0 +1,122 @@
+/**
+ * The one place provider calls touch the network: an undici Agent (a keep-alive pool per origin)
+ * with connect/headers/body timeouts, an overall deadline and a response size limit. Failures
+ * leave as {@link JobError}s with transport codes; provider-specific error bodies are mapped by
+ * each provider's own module.
+ */
+import { Agent, errors as undiciErrors } from 'undici';
+import { JobError } from '../errors.js';
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-case header names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface HttpTransportOptions {
+  /** @default 3_000 */
+  connectTimeoutMs?: number;
+  /** Time to the response headers. @default 10_000 */
+  headersTimeoutMs?: number;
+  /** Idle time between body chunks. @default 10_000 */
+  bodyTimeoutMs?: number;
+  /** Whole call, connect to last byte. @default 15_000 */
+  deadlineMs?: number;
+  /** Larger bodies are cut off and reported as PROVIDER_BAD_RESPONSE. @default 1 MiB */
+  maxBodyBytes?: number;
+  /** Sockets per origin. @default 32 */
+  connectionsPerOrigin?: number;
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export class HttpTransport {
+  readonly #agent: Agent;
+  readonly #deadlineMs: number;
+  readonly #headersTimeoutMs: number;
+  readonly #bodyTimeoutMs: number;
+  readonly #maxBodyBytes: number;
+
+  constructor(options: HttpTransportOptions = {}) {
+    this.#deadlineMs = options.deadlineMs ?? 15_000;
+    this.#headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
+    this.#bodyTimeoutMs = options.bodyTimeoutMs ?? 10_000;
+    this.#maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+    this.#agent = new Agent({
+      connect: { timeout: options.connectTimeoutMs ?? 3_000 },
+      connections: options.connectionsPerOrigin ?? 32,
+      keepAliveTimeout: 10_000,
+    });
+  }
+
+  /**
+   * Sends one request and reads the whole body. `provider` only labels errors.
+   * @throws JobError PROVIDER_TIMEOUT | PROVIDER_UNAVAILABLE | PROVIDER_BAD_RESPONSE
+   */
+  async send(provider: string, req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
+    const deadline = AbortSignal.timeout(this.#deadlineMs);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    try {
+      const res = await this.#agent.request({
+        origin: req.url.origin,
+        path: req.url.pathname + req.url.search,
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        signal: combined,
+        headersTimeout: this.#headersTimeoutMs,
+        bodyTimeout: this.#bodyTimeoutMs,
+      });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > this.#maxBodyBytes) {
+          res.body.destroy();
+          throw new JobError('PROVIDER_BAD_RESPONSE', `${provider} response body exceeds ${this.#maxBodyBytes} bytes`, {
+            provider,
+            httpStatus: res.statusCode,
+          });
+        }
+        chunks.push(chunk);
+      }
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(res.headers)) {
+        if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      return { status: res.statusCode, headers, body: Buffer.concat(chunks).toString('utf8') };
+    } catch (err) {
+      throw toTransportError(provider, err, deadline.aborted, signal?.aborted ?? false);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+}
+
+function toTransportError(provider: string, err: unknown, deadlineHit: boolean, callerAborted: boolean): JobError {
+  if (err instanceof JobError) return err;
+  if (callerAborted) return new JobError('PROVIDER_TIMEOUT', `${provider} call was cancelled`, { provider }, { cause: err });
+  if (
+    deadlineHit ||
+    err instanceof undiciErrors.HeadersTimeoutError ||
+    err instanceof undiciErrors.BodyTimeoutError ||
+    err instanceof undiciErrors.ConnectTimeoutError
+  ) {
+    return new JobError('PROVIDER_TIMEOUT', `${provider} did not answer in time`, { provider }, { cause: err });
+  }
+  const code = (err as { code?: string }).code;
+  if (err instanceof undiciErrors.SocketError || (code && CONNECTION_ERRORS.has(code))) {
+    return new JobError('PROVIDER_UNAVAILABLE', `${provider} connection failed (${code ?? 'socket closed'})`, { provider }, { cause: err });
+  }
+  return new JobError('PROVIDER_UNAVAILABLE', `${provider} call failed`, { provider }, { cause: err });
+}

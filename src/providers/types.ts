@@ -1,0 +1,76 @@
+/**
+ * The provider layer's model. Job shapes are the GraphQL types generated from schema.graphql, so
+ * what a client can select and what a mapper must fill can never drift apart.
+ */
+import type {
+  CfwJob as CfwJobGql,
+  DataWorksJob as DataWorksJobGql,
+  DliJob as DliJobGql,
+  JobProvider,
+  JobState,
+  NlbJob as NlbJobGql,
+  WorkspaceJob as WorkspaceJobGql,
+  WorkspaceSubJob as WorkspaceSubJobGql,
+} from '../schema/generated.js';
+
+export type { JobProvider, JobState };
+export type ProviderName = JobProvider;
+
+export const PROVIDERS: readonly ProviderName[] = ['DATAWORKS', 'NLB', 'CFW', 'DLI', 'WORKSPACE'];
+export const ALIBABA_PROVIDERS: readonly ProviderName[] = ['DATAWORKS', 'NLB'];
+export const HUAWEI_PROVIDERS: readonly ProviderName[] = ['CFW', 'DLI', 'WORKSPACE'];
+
+/** A generated object type as the mappers build it: every field present, no `__typename`. */
+type Model<T> = Required<Omit<T, '__typename'>>;
+
+/** Keys shared by every job; the provider-specific fields come on top. */
+export type DataWorksJob = Model<DataWorksJobGql> & { provider: 'DATAWORKS' };
+export type NlbJob = Model<NlbJobGql> & { provider: 'NLB' };
+export type CfwJob = Model<CfwJobGql> & { provider: 'CFW' };
+export type DliJob = Model<DliJobGql> & { provider: 'DLI' };
+export type WorkspaceSubJob = Model<WorkspaceSubJobGql>;
+export type WorkspaceJob = Omit<Model<WorkspaceJobGql>, 'subJobs'> & {
+  provider: 'WORKSPACE';
+  subJobs: WorkspaceSubJob[];
+};
+
+/** One snapshot of a job as a provider reported it, mapped field by field. */
+export type ProviderJob = DataWorksJob | NlbJob | CfwJob | DliJob | WorkspaceJob;
+
+/**
+ * A fully resolved reference to one job: defaults applied and validated. `projectId` is null for
+ * Alibaba providers (their jobs are scoped by the credentials' account).
+ */
+export interface JobKey {
+  provider: ProviderName;
+  region: string;
+  projectId: string | null;
+  jobId: string;
+}
+
+/** Talks to one provider API. Implementations do I/O only; mapping and signing are pure modules. */
+export interface ProviderClient {
+  readonly provider: ProviderName;
+  /**
+   * Fetches one job's current status.
+   * @throws JobError with a code (JOB_NOT_FOUND, PROVIDER_* …); never a raw body or credential.
+   */
+  fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob>;
+}
+
+/** Alibaba Cloud AccessKey (optionally an STS triple). */
+export interface AlibabaCredentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string | undefined;
+}
+
+/** Huawei Cloud auth: AK/SK signing (preferred) or a static IAM token. */
+export type HuaweiAuth =
+  | { kind: 'aksk'; ak: string; sk: string; securityToken?: string | undefined }
+  | { kind: 'token'; token: string };
+
+/** Terminal states never change again. */
+export function isTerminalState(state: JobState): boolean {
+  return state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED';
+}
