@@ -1,0 +1,31 @@
+/**
+ * Per-request job loader: within one operation the same job (by global id, also when asked via
+ * `_entities`) is fetched once, and distinct jobs are fetched concurrently (the registry caps
+ * concurrency per provider). A failed key yields its own Error; the others still resolve.
+ */
+import DataLoader from 'dataloader';
+import { fromGlobalId, toGlobalId } from '../providers/job-id.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { JobKey, ProviderJob } from '../providers/types.js';
+
+export type JobLoader = DataLoader<string, ProviderJob>;
+
+export function createJobLoader(registry: ProviderRegistry, signal?: AbortSignal): JobLoader {
+  return new DataLoader<string, ProviderJob>(
+    async (ids) => {
+      const settled = await Promise.allSettled(ids.map((id) => registry.fetchJob(fromGlobalId(id), signal)));
+      return settled.map((r) => (r.status === 'fulfilled' ? r.value : toError(r.reason)));
+    },
+    // One batch per tick, however many keys; the bulkhead below does the pacing.
+    { maxBatchSize: Infinity },
+  );
+}
+
+/** Loads a validated key. */
+export function loadJob(loader: JobLoader, key: JobKey): Promise<ProviderJob> {
+  return loader.load(toGlobalId(key));
+}
+
+function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}

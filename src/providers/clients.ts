@@ -1,0 +1,39 @@
+/**
+ * Builds the provider clients a configuration allows: a provider whose vendor has no credentials
+ * gets no client (the registry then answers PROVIDER_NOT_CONFIGURED for it; the others work).
+ */
+import { createCfwClient } from './cfw/client.js';
+import { createDataWorksClient } from './dataworks/client.js';
+import { createDliClient } from './dli/client.js';
+import type { HttpTransport } from './http.js';
+import { createNlbClient } from './nlb/client.js';
+import type { AlibabaCredentials, HuaweiAuth, ProviderClient, ProviderName } from './types.js';
+import { createWorkspaceClient } from './workspace/client.js';
+
+export interface ClientSetup {
+  transport: HttpTransport;
+  alibaba: AlibabaCredentials | null;
+  huawei: HuaweiAuth | null;
+  endpoints: Partial<Record<ProviderName, string>>;
+  workspaceApi: 'v1' | 'v2';
+  /** Signing clock (tests skew it). @default () => new Date() */
+  now?: () => Date;
+}
+
+export function createClients(setup: ClientSetup): Partial<Record<ProviderName, ProviderClient>> {
+  const clients: Partial<Record<ProviderName, ProviderClient>> = {};
+  const { transport, endpoints, now } = setup;
+  const opt = <T extends object>(o: T) => (now ? { ...o, now } : o);
+  if (setup.alibaba) {
+    const credentials = setup.alibaba;
+    clients.DATAWORKS = createDataWorksClient(opt({ transport, credentials, endpointOverride: endpoints.DATAWORKS }));
+    clients.NLB = createNlbClient(opt({ transport, credentials, endpointOverride: endpoints.NLB }));
+  }
+  if (setup.huawei) {
+    const auth = setup.huawei;
+    clients.CFW = createCfwClient(opt({ transport, auth, endpointOverride: endpoints.CFW }));
+    clients.DLI = createDliClient(opt({ transport, auth, endpointOverride: endpoints.DLI }));
+    clients.WORKSPACE = createWorkspaceClient(opt({ transport, auth, endpointOverride: endpoints.WORKSPACE, apiVersion: setup.workspaceApi }));
+  }
+  return clients;
+}

@@ -1,0 +1,83 @@
+/**
+ * The provider clients of one process, behind one `fetchJob`: it routes a key to its provider and
+ * caps concurrent calls per provider (a bulkhead shared by queries and polling), so a burst of
+ * lookups never floods one API. Providers without credentials answer PROVIDER_NOT_CONFIGURED.
+ */
+import { BulkheadPolicy, BulkheadRejectedError } from 'cockatiel';
+import { JobError } from '../errors.js';
+import type { JobKey, ProviderClient, ProviderJob, ProviderName } from './types.js';
+
+export interface ProviderRegistryOptions {
+  clients: Partial<Record<ProviderName, ProviderClient>>;
+  /** Concurrent calls per provider. @default 16 */
+  concurrency?: number;
+  /** Calls waiting for a slot per provider before new ones fail fast. @default 10_000 */
+  queueLimit?: number;
+  /** Called after every provider call (metrics, logs). */
+  onCall?: (event: ProviderCallEvent) => void;
+}
+
+export interface ProviderCallEvent {
+  key: JobKey;
+  durationMs: number;
+  outcome: 'ok' | string;
+  requestId: string | null;
+}
+
+export class ProviderRegistry {
+  readonly #clients: Partial<Record<ProviderName, ProviderClient>>;
+  readonly #bulkheads = new Map<ProviderName, BulkheadPolicy>();
+  readonly #concurrency: number;
+  readonly #queueLimit: number;
+  readonly #onCall: ((event: ProviderCallEvent) => void) | undefined;
+
+  constructor(options: ProviderRegistryOptions) {
+    this.#clients = options.clients;
+    this.#concurrency = options.concurrency ?? 16;
+    this.#queueLimit = options.queueLimit ?? 10_000;
+    this.#onCall = options.onCall;
+  }
+
+  isConfigured(provider: ProviderName): boolean {
+    return this.#clients[provider] !== undefined;
+  }
+
+  /** @throws JobError (PROVIDER_NOT_CONFIGURED when the provider has no credentials) */
+  async fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob> {
+    const client = this.#clients[key.provider];
+    if (!client) {
+      throw new JobError('PROVIDER_NOT_CONFIGURED', `${key.provider} has no credentials configured on this server`, { provider: key.provider });
+    }
+    try {
+      return await this.#bulkhead(key.provider).execute(() => this.#timed(client, key, signal), signal);
+    } catch (err) {
+      if (err instanceof BulkheadRejectedError) {
+        throw new JobError('PROVIDER_UNAVAILABLE', `${key.provider}: too many calls queued on this server`, { provider: key.provider });
+      }
+      throw err;
+    }
+  }
+
+  async #timed(client: ProviderClient, key: JobKey, signal?: AbortSignal): Promise<ProviderJob> {
+    const started = performance.now();
+    try {
+      const job = await client.fetchJob(key, signal);
+      this.#onCall?.({ key, durationMs: performance.now() - started, outcome: 'ok', requestId: job.providerRequestId });
+      return job;
+    } catch (err) {
+      const code = err instanceof JobError ? err.code : 'INTERNAL_SERVER_ERROR';
+      const requestId = err instanceof JobError ? (err.details.requestId ?? null) : null;
+      this.#onCall?.({ key, durationMs: performance.now() - started, outcome: code, requestId });
+      throw err;
+    }
+  }
+
+  #bulkhead(provider: ProviderName): BulkheadPolicy {
+    let b = this.#bulkheads.get(provider);
+    if (!b) {
+      b = new BulkheadPolicy(this.#concurrency, this.#queueLimit);
+      this.#bulkheads.set(provider, b);
+    }
+    return b;
+  }
+}

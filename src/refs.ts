@@ -1,0 +1,70 @@
+/**
+ * Turns a client's `JobRef` into a validated {@link JobKey}: fills the region and (Huawei) project
+ * from configuration, and rejects malformed values before any provider call is made.
+ */
+import { JobError } from './errors.js';
+import { HUAWEI_PROVIDERS, type JobKey, type ProviderName } from './providers/types.js';
+
+/** What a client sends (the GraphQL `JobRef` input). */
+export interface JobRefInput {
+  provider: ProviderName;
+  jobId: string;
+  region?: string | null;
+  projectId?: string | null;
+}
+
+export interface RefDefaults {
+  alibabaRegion: string | null;
+  huaweiRegion: string | null;
+  huaweiProjectId: string | null;
+}
+
+/** Region ids of both clouds look like `cn-hangzhou`, `ap-southeast-1`, `eu-west-101`. */
+const REGION = /^[a-z]{2,}(-[a-z0-9]+){1,4}$/;
+/** Huawei project ids are 32 lowercase hex characters. */
+const PROJECT_ID = /^[0-9a-f]{32}$/;
+/**
+ * Provider job ids seen in the docs: UUIDs (DataWorks, CFW, DLI), NLB's masked `…5****`, Workspace's
+ * decimal snowflakes. Printable, no spaces, no '/', '?', '#' or '%' (they would change the request path).
+ */
+const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._*:@+=-]{0,127}$/;
+
+/** @throws JobError BAD_USER_INPUT naming the field at fault. */
+export function resolveJobRef(ref: JobRefInput, defaults: RefDefaults): JobKey {
+  const huawei = HUAWEI_PROVIDERS.includes(ref.provider);
+  if (!JOB_ID.test(ref.jobId)) {
+    throw new JobError('BAD_USER_INPUT', 'jobId must be 1-128 characters of letters, digits and ._*:@+=- (starting with a letter or digit)', {
+      provider: ref.provider,
+    });
+  }
+  const region = ref.region ?? (huawei ? defaults.huaweiRegion : defaults.alibabaRegion);
+  if (!region) {
+    throw new JobError('BAD_USER_INPUT', `region is required for ${ref.provider}: pass ref.region or configure ${huawei ? 'HUAWEICLOUD_SDK_REGION' : 'ALIBABA_CLOUD_REGION_ID'}`, {
+      provider: ref.provider,
+    });
+  }
+  if (!REGION.test(region)) {
+    throw new JobError('BAD_USER_INPUT', 'region must look like cn-hangzhou or cn-north-4', { provider: ref.provider });
+  }
+  if (!huawei) return { provider: ref.provider, region, projectId: null, jobId: ref.jobId };
+
+  const projectId = ref.projectId ?? defaults.huaweiProjectId;
+  if (!projectId) {
+    throw new JobError('BAD_USER_INPUT', `projectId is required for ${ref.provider}: pass ref.projectId or configure HUAWEICLOUD_SDK_PROJECT_ID`, {
+      provider: ref.provider,
+    });
+  }
+  if (!PROJECT_ID.test(projectId)) {
+    throw new JobError('BAD_USER_INPUT', 'projectId must be 32 lowercase hex characters', { provider: ref.provider });
+  }
+  return { provider: ref.provider, region, projectId, jobId: ref.jobId };
+}
+
+/** Re-validates a key decoded from a global id (federation representations come from outside). */
+export function validateJobKey(key: JobKey, defaults: RefDefaults): JobKey {
+  const resolved = resolveJobRef(key, defaults);
+  if (!HUAWEI_PROVIDERS.includes(key.provider) && key.projectId !== null) {
+    throw new JobError('BAD_USER_INPUT', `${key.provider} ids carry no project (use '-')`, { provider: key.provider });
+  }
+  return resolved;
+}

@@ -1,0 +1,74 @@
+/**
+ * Query and entity resolvers. Every job lookup goes through the request's loader, so `jobs`,
+ * nested selections and federation `_entities` share one deduplicating batch.
+ */
+import { GraphQLDateTime, GraphQLJSON, GraphQLLong } from 'graphql-scalars';
+import { JobError } from '../errors.js';
+import { loadJob } from '../loaders/jobs.js';
+import { fromGlobalId } from '../providers/job-id.js';
+import type { ProviderJob, ProviderName } from '../providers/types.js';
+import { resolveJobRef, validateJobKey } from '../refs.js';
+import type { RequestContext } from '../context.js';
+import type { Resolvers } from './generated.js';
+
+/** GraphQL object type of each provider's jobs. */
+export const TYPENAME: Record<ProviderName, 'DataWorksJob' | 'NlbJob' | 'CfwJob' | 'DliJob' | 'WorkspaceJob'> = {
+  DATAWORKS: 'DataWorksJob',
+  NLB: 'NlbJob',
+  CFW: 'CfwJob',
+  DLI: 'DliJob',
+  WORKSPACE: 'WorkspaceJob',
+};
+
+function resolveType(job: { provider: ProviderName }) {
+  return TYPENAME[job.provider];
+}
+
+/**
+ * Resolves a federation representation `{ id }` of one provider's type through the loader. An id
+ * that is malformed or belongs to another type is BAD_USER_INPUT at that representation's index.
+ */
+function referenceResolver<P extends ProviderName>(provider: P) {
+  const typename = TYPENAME[provider];
+  return (ref: { id?: unknown }, ctx: RequestContext): Promise<Extract<ProviderJob, { provider: P }>> => {
+    try {
+      if (typeof ref.id !== 'string') throw new JobError('BAD_USER_INPUT', `${typename} representation needs a string id`);
+      const key = validateJobKey(fromGlobalId(ref.id), ctx.services.defaults);
+      if (key.provider !== provider) {
+        throw new JobError('BAD_USER_INPUT', `id belongs to ${TYPENAME[key.provider]}, not ${typename}`, { provider: key.provider });
+      }
+      return loadJob(ctx.loader, key) as Promise<Extract<ProviderJob, { provider: P }>>;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+}
+
+export const resolvers = {
+  DateTime: GraphQLDateTime,
+  Long: GraphQLLong,
+  JSON: GraphQLJSON,
+  Query: {
+    job: (_parent, { ref }, ctx) => loadJob(ctx.loader, resolveJobRef(ref, ctx.services.defaults)),
+    jobs: (_parent, { refs }, ctx) => {
+      if (refs.length > ctx.services.maxRefs) {
+        throw new JobError('BAD_USER_INPUT', `jobs accepts at most ${ctx.services.maxRefs} refs, got ${refs.length}`);
+      }
+      // A promise per item: a failed ref becomes null at its own index with its own error.
+      return refs.map((ref) => {
+        try {
+          return loadJob(ctx.loader, resolveJobRef(ref, ctx.services.defaults));
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      });
+    },
+  },
+  Job: { __resolveType: resolveType },
+  CloudJob: { __resolveType: resolveType },
+  DataWorksJob: { __resolveReference: referenceResolver('DATAWORKS') },
+  NlbJob: { __resolveReference: referenceResolver('NLB') },
+  CfwJob: { __resolveReference: referenceResolver('CFW') },
+  DliJob: { __resolveReference: referenceResolver('DLI') },
+  WorkspaceJob: { __resolveReference: referenceResolver('WORKSPACE') },
+} satisfies Resolvers;

@@ -1,0 +1,53 @@
+/**
+ * The built-in simulator: one loopback fake per provider, speaking that provider's wire format and
+ * verifying its signatures, with deterministic job lifecycles (see jobs.ts). `npm start` uses it
+ * by default so the subgraph works with no cloud account; the tests use the same fakes.
+ */
+import type { ProviderName } from '../providers/types.js';
+import { createCfwFake } from './cfw.js';
+import { SIMULATOR_ALIBABA, SIMULATOR_HUAWEI } from './credentials.js';
+import { createDataWorksFake } from './dataworks.js';
+import { createDliFake } from './dli.js';
+import type { FakeProviderServer } from './fake-server.js';
+import { SimulatedJobs } from './jobs.js';
+import { createNlbFake } from './nlb.js';
+import { createWorkspaceFake } from './workspace.js';
+
+export interface SimulatorOptions {
+  /** ms per lifecycle step. @default 1_000 */
+  stepMs?: number;
+  /** Clock in epoch ms, shared by lifecycles and signature checks. @default Date.now */
+  now?: () => number;
+}
+
+export interface Simulator {
+  jobs: SimulatedJobs;
+  fakes: Record<ProviderName, FakeProviderServer>;
+  /** Base URL per provider, for `JOBS_ENDPOINT_*`-style overrides. */
+  endpoints: Record<ProviderName, string>;
+  stop(): Promise<void>;
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const now = options.now ?? Date.now;
+  const jobs = new SimulatedJobs({ stepMs: options.stepMs ?? 1_000, now });
+  const huawei = { jobs, now, auth: { ak: SIMULATOR_HUAWEI.ak, sk: SIMULATOR_HUAWEI.sk } };
+  const fakes: Record<ProviderName, FakeProviderServer> = {
+    DATAWORKS: createDataWorksFake({ jobs, now, credentials: SIMULATOR_ALIBABA }),
+    NLB: createNlbFake({ jobs, now, credentials: SIMULATOR_ALIBABA }),
+    CFW: createCfwFake(huawei),
+    DLI: createDliFake(huawei),
+    WORKSPACE: createWorkspaceFake(huawei),
+  };
+  const started = await Promise.all(Object.values(fakes).map((f) => f.start()));
+  void started;
+  const endpoints = Object.fromEntries(Object.entries(fakes).map(([p, f]) => [p, f.url])) as Record<ProviderName, string>;
+  return {
+    jobs,
+    fakes,
+    endpoints,
+    stop: async () => {
+      await Promise.all(Object.values(fakes).map((f) => f.stop()));
+    },
+  };
+}
