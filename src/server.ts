@@ -19,6 +19,8 @@ import { createLogger, type Logger } from './logger.js';
 import { createClients } from './providers/clients.js';
 import { HttpTransport } from './providers/http.js';
 import { ProviderRegistry } from './providers/registry.js';
+import { PollEngine } from './polling/engine.js';
+import type { Clock } from './polling/clock.js';
 import { createSchema } from './schema/index.js';
 import { formatError } from './schema/format-error.js';
 import { SIMULATOR_ALIBABA, SIMULATOR_ALIBABA_REGION, SIMULATOR_HUAWEI, SIMULATOR_HUAWEI_PROJECT_ID, SIMULATOR_HUAWEI_REGION } from './simulator/credentials.js';
@@ -33,6 +35,10 @@ export interface ServerDeps {
   simulator?: Simulator;
   /** Signing clock for provider clients. @default () => new Date() */
   now?: () => Date;
+  /** Clock of the poll engine (tests drive it by hand). @default systemClock */
+  clock?: Clock;
+  /** Random source for poll jitter. @default Math.random */
+  random?: () => number;
 }
 
 export interface RunningServer {
@@ -68,8 +74,17 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     onCall: (e) =>
       logger.debug({ provider: e.key.provider, region: e.key.region, jobId: e.key.jobId, outcome: e.outcome, ms: Math.round(e.durationMs), providerRequestId: e.requestId }, 'provider call'),
   });
+  const engine = new PollEngine({
+    registry,
+    minIntervalMs: config.poll.minIntervalMs,
+    maxIntervalMs: config.poll.maxIntervalMs,
+    terminalTtlMs: config.poll.terminalTtlMs,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.random ? { random: deps.random } : {}),
+  });
   const services: Services = {
     registry,
+    engine,
     maxRefs: config.maxRefs,
     defaults: {
       alibabaRegion: config.alibaba.region ?? (simulated ? SIMULATOR_ALIBABA_REGION : null),
@@ -119,6 +134,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   const stop = () =>
     (stopping ??= (async () => {
       draining = true;
+      engine.stop();
       for (const client of wsServer.clients) client.close(CLOSE_GOING_AWAY, 'server shutting down');
       await wsDisposable.dispose();
       await apollo.stop();

@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { RequestContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -212,6 +213,28 @@ export type JobState =
   | 'SUCCEEDED'
   | 'UNKNOWN';
 
+/** One status event of a watched job. */
+export type JobStatusChange = {
+  __typename?: 'JobStatusChange';
+  /** When the change was observed. */
+  at: Scalars['DateTime']['output'];
+  /** The job as polled at `at` (select provider fields with inline fragments). */
+  job: Job;
+  /** The provider's raw status before this change; null on the first event. */
+  previousRawStatus: Maybe<Scalars['String']['output']>;
+  /** Null on the first event of a job (its current snapshot when the subscription started). */
+  previousState: Maybe<JobState>;
+  rawStatus: Scalars['String']['output'];
+  /**
+   * Per-job version: 1 for the first snapshot this service polled, +1 per change. A consumer that sees
+   * a gap knows events were merged (it reads slower than the job changes).
+   */
+  sequence: Scalars['Int']['output'];
+  state: JobState;
+  /** True on the job's last event. */
+  terminal: Scalars['Boolean']['output'];
+};
+
 /** Alibaba Cloud Network Load Balancer asynchronous job (`GetJobStatus`). */
 export type NlbJob = CloudJob & {
   __typename?: 'NlbJob';
@@ -245,6 +268,21 @@ export type QueryJobArgs = {
 
 
 export type QueryJobsArgs = {
+  refs: Array<JobRef>;
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Pushes the current snapshot of each ref, then one event per change of its provider status, and
+   * completes once every ref is terminal. A ref that cannot be watched (not found, forbidden, bad
+   * input) yields one coded error and is dropped; the others go on. 1 to 100 refs (configurable).
+   */
+  jobStatusChanged: JobStatusChange;
+};
+
+
+export type SubscriptionJobStatusChangedArgs = {
   refs: Array<JobRef>;
 };
 
@@ -485,12 +523,14 @@ export type ResolversTypes = {
   JobProvider: JobProvider;
   JobRef: JobRef;
   JobState: JobState;
+  JobStatusChange: ResolverTypeWrapper<Omit<JobStatusChange, 'job'> & { job: ResolversTypes['Job'] }>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Long: ResolverTypeWrapper<Scalars['Long']['output']>;
   NlbJob: ResolverTypeWrapper<NlbJob>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   WorkspaceApiVersion: WorkspaceApiVersion;
   WorkspaceJob: ResolverTypeWrapper<WorkspaceJob>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   WorkspaceJobEntity: ResolverTypeWrapper<WorkspaceJobEntity>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   WorkspaceSubJob: ResolverTypeWrapper<WorkspaceSubJob>;
@@ -511,11 +551,13 @@ export type ResolversParentTypes = {
   JSON: Scalars['JSON']['output'];
   Job: ResolversUnionTypes<ResolversParentTypes>['Job'];
   JobRef: JobRef;
+  JobStatusChange: Omit<JobStatusChange, 'job'> & { job: ResolversParentTypes['Job'] };
+  Int: Scalars['Int']['output'];
   Long: Scalars['Long']['output'];
   NlbJob: NlbJob | FederationReferenceTypes['NlbJob'];
   Query: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
   WorkspaceJob: WorkspaceJob | FederationReferenceTypes['WorkspaceJob'];
-  Int: Scalars['Int']['output'];
   WorkspaceJobEntity: WorkspaceJobEntity;
   Float: Scalars['Float']['output'];
   WorkspaceSubJob: WorkspaceSubJob;
@@ -630,6 +672,17 @@ export type JobResolvers<ContextType = RequestContext, ParentType extends Resolv
   __resolveType: TypeResolveFn<'CfwJob' | 'DataWorksJob' | 'DliJob' | 'NlbJob' | 'WorkspaceJob', ParentType, ContextType>;
 };
 
+export type JobStatusChangeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['JobStatusChange'] = ResolversParentTypes['JobStatusChange']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  job?: Resolver<ResolversTypes['Job'], ParentType, ContextType>;
+  previousRawStatus?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  previousState?: Resolver<Maybe<ResolversTypes['JobState']>, ParentType, ContextType>;
+  rawStatus?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sequence?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['JobState'], ParentType, ContextType>;
+  terminal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export interface LongScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Long'], any> {
   name: 'Long';
 }
@@ -654,6 +707,10 @@ export type NlbJobResolvers<ContextType = RequestContext, ParentType extends Res
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   job?: Resolver<Maybe<ResolversTypes['Job']>, ParentType, ContextType, RequireFields<QueryJobArgs, 'ref'>>;
   jobs?: Resolver<Array<Maybe<ResolversTypes['Job']>>, ParentType, ContextType, RequireFields<QueryJobsArgs, 'refs'>>;
+};
+
+export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  jobStatusChanged?: SubscriptionResolver<ResolversTypes['JobStatusChange'], "jobStatusChanged", ParentType, ContextType, RequireFields<SubscriptionJobStatusChangedArgs, 'refs'>>;
 };
 
 export type WorkspaceJobResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WorkspaceJob'] = ResolversParentTypes['WorkspaceJob'], FederationReferenceType extends FederationReferenceTypes['WorkspaceJob'] = FederationReferenceTypes['WorkspaceJob']> = {
@@ -729,9 +786,11 @@ export type Resolvers<ContextType = RequestContext> = {
   DliTag?: DliTagResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Job?: JobResolvers<ContextType>;
+  JobStatusChange?: JobStatusChangeResolvers<ContextType>;
   Long?: GraphQLScalarType;
   NlbJob?: NlbJobResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   WorkspaceJob?: WorkspaceJobResolvers<ContextType>;
   WorkspaceJobEntity?: WorkspaceJobEntityResolvers<ContextType>;
   WorkspaceSubJob?: WorkspaceSubJobResolvers<ContextType>;

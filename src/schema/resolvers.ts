@@ -3,12 +3,14 @@
  * nested selections and federation `_entities` share one deduplicating batch.
  */
 import { GraphQLDateTime, GraphQLJSON, GraphQLLong } from 'graphql-scalars';
-import { JobError } from '../errors.js';
+import { JobError, isJobError } from '../errors.js';
 import { loadJob } from '../loaders/jobs.js';
 import { fromGlobalId } from '../providers/job-id.js';
 import type { ProviderJob, ProviderName } from '../providers/types.js';
 import { resolveJobRef, validateJobKey } from '../refs.js';
 import type { RequestContext } from '../context.js';
+import { createJobStatusStream, type StreamItem, type WatchTarget } from '../subscriptions/job-status-stream.js';
+import { toGraphQLError } from './format-error.js';
 import type { Resolvers } from './generated.js';
 
 /** GraphQL object type of each provider's jobs. */
@@ -62,6 +64,33 @@ export const resolvers = {
           return Promise.reject(err);
         }
       });
+    },
+  },
+  Subscription: {
+    jobStatusChanged: {
+      subscribe: (_parent, { refs }, ctx) => {
+        const max = ctx.services.maxRefs;
+        if (refs.length === 0 || refs.length > max) {
+          throw new JobError('BAD_USER_INPUT', `jobStatusChanged takes 1 to ${max} refs, got ${refs.length}`);
+        }
+        const targets: WatchTarget[] = refs.map((ref) => {
+          try {
+            return { ref, key: resolveJobRef(ref, ctx.services.defaults) };
+          } catch (err) {
+            if (isJobError(err)) return { ref, error: err };
+            throw err;
+          }
+        });
+        return createJobStatusStream(ctx.services.engine, targets);
+      },
+      // A per-ref error becomes a `next` message with data null and the coded error; the
+      // subscription itself goes on with the other refs.
+      resolve: (item: StreamItem) => {
+        if (item.kind === 'change') return item.change;
+        const err = toGraphQLError(item.error);
+        Object.assign(err.extensions, { ref: { provider: item.ref.provider, jobId: item.ref.jobId } });
+        throw err;
+      },
     },
   },
   Job: { __resolveType: resolveType },
