@@ -105,6 +105,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
+    logger,
     formatError,
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,

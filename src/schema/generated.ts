@@ -43,7 +43,7 @@ export type CfwJob = CloudJob & {
   startedAt: Maybe<Scalars['DateTime']['output']>;
   state: JobState;
   /** `data.status`: Running, Success or Failed. */
-  status: Scalars['String']['output'];
+  status: Maybe<Scalars['String']['output']>;
   terminal: Scalars['Boolean']['output'];
 };
 
@@ -157,7 +157,7 @@ export type DliJob = CloudJob & {
   /** `statement`: the SQL text. */
   statement: Maybe<Scalars['String']['output']>;
   /** `status`: LAUNCHING, RUNNING, SCALING, FINISHED, FAILED or CANCELLED. */
-  status: Scalars['String']['output'];
+  status: Maybe<Scalars['String']['output']>;
   /** `table_name` (IMPORT, EXPORT and QUERY jobs). */
   tableName: Maybe<Scalars['String']['output']>;
   /** `tags` */
@@ -249,7 +249,7 @@ export type NlbJob = CloudJob & {
   startedAt: Maybe<Scalars['DateTime']['output']>;
   state: JobState;
   /** `Status`: Succeeded, processing (or Processing), Failed. */
-  status: Scalars['String']['output'];
+  status: Maybe<Scalars['String']['output']>;
   terminal: Scalars['Boolean']['output'];
 };
 
@@ -579,7 +579,7 @@ export type CfwJobResolvers<ContextType = RequestContext, ParentType extends Res
   region?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   state?: Resolver<ResolversTypes['JobState'], ParentType, ContextType>;
-  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   terminal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -651,7 +651,7 @@ export type DliJobResolvers<ContextType = RequestContext, ParentType extends Res
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   state?: Resolver<ResolversTypes['JobState'], ParentType, ContextType>;
   statement?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   tableName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['DliTag']>, ParentType, ContextType>;
   terminal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -699,7 +699,7 @@ export type NlbJobResolvers<ContextType = RequestContext, ParentType extends Res
   region?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   state?: Resolver<ResolversTypes['JobState'], ParentType, ContextType>;
-  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   terminal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };

@@ -42,6 +42,11 @@ export class FakeProviderServer {
   /** Every request received, oldest first (kept to the last 10 000). */
   readonly requests: FakeRequest[] = [];
   #url = '';
+  #active = 0;
+  /** Added delay before every answer, in ms (simulates provider latency). */
+  latencyMs = 0;
+  /** Most requests seen in progress at once since the last reset. */
+  maxConcurrent = 0;
 
   constructor(readonly name: string, handler: FakeHandler) {
     this.#handler = handler;
@@ -102,10 +107,15 @@ export class FakeProviderServer {
   /** Forget recorded requests (counts start again from zero). */
   resetRequests(): void {
     this.requests.length = 0;
+    this.maxConcurrent = 0;
   }
 
   async #answer(req: FakeRequest, res: ServerResponse): Promise<void> {
+    this.#active++;
+    this.maxConcurrent = Math.max(this.maxConcurrent, this.#active);
+    res.on('close', () => this.#active--);
     const fault = this.#faults.shift();
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     if (fault && 'kind' in fault) {
       if (fault.kind === 'hang') return;
       if (fault.kind === 'reset') {
