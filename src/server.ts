@@ -98,7 +98,13 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   const httpServer = http.createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const wsDisposable = useServer<Record<string, unknown>, { context?: RequestContext }>(
-    { schema, context: () => createContext(services) },
+    {
+      schema,
+      context: () => createContext(services),
+      // Same error contract as HTTP: coded extensions, no stack traces, internals masked.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+    },
     wsServer,
     config.wsKeepAliveMs,
   );

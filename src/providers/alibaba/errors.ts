@@ -1,0 +1,108 @@
+/**
+ * Alibaba POP gateway error answers → {@link JobError}. The envelope is
+ * `{ RequestId, HostId, Code, Message, Recommend }` (XML `<Error>…</Error>` when a caller asked for
+ * XML); codes and statuses: ../../../../shared/providers.md §A.6 and
+ * https://help.aliyun.com/en/openapi/user-guide/api-error-diagnosis .
+ *
+ * The classification goes by `Code` first and by HTTP status only as a fallback, because Alibaba
+ * sends throttling and auth failures as plain HTTP 400. Messages use fixed summaries: the
+ * provider's own `Message` can echo the server's string-to-sign, so it is never copied.
+ */
+import { JobError, type ErrorCode } from '../../errors.js';
+import { asObject, asString, tryParseJson } from '../wire.js';
+
+/** The fields of an error envelope this module reads (either casing, as the SDKs accept). */
+export interface AlibabaErrorEnvelope {
+  code: string | null;
+  requestId: string | null;
+}
+
+/** Reads Code/RequestId from a JSON or XML error body; nulls when the body is neither. */
+export function parseAlibabaErrorBody(body: string): AlibabaErrorEnvelope {
+  const json = asObject(tryParseJson(body));
+  if (json) {
+    return {
+      code: asString(json.Code) ?? asString(json.code),
+      requestId: asString(json.RequestId) ?? asString(json.requestId),
+    };
+  }
+  // `Format=XML` (V2's default) and some gateway paths answer `<Error><Code>…</Code>…</Error>`.
+  const xmlField = (name: string): string | null => {
+    const m = new RegExp(`<${name}>\\s*([^<]*?)\\s*</${name}>`).exec(body);
+    return m?.[1] ? m[1] : null;
+  };
+  return { code: xmlField('Code'), requestId: xmlField('RequestId') };
+}
+
+/** `x-acs-retry-after`: a positive integer of milliseconds (darabonba-openapi getThrottlingTimeLeft). */
+export function retryAfterMs(headers: Readonly<Record<string, string>>): number | null {
+  const raw = headers['x-acs-retry-after']?.trim();
+  if (!raw || !/^\d+$/.test(raw)) return null;
+  const ms = Number(raw);
+  return ms > 0 && Number.isSafeInteger(ms) ? ms : null;
+}
+
+/**
+ * Codes that mean our own request was malformed (wrong action, version or method). They are
+ * neither the user's fault nor transient: a bug or a misconfigured endpoint override.
+ */
+const REQUEST_SHAPE_CODES = /^(InvalidAction|InvalidApi|InvalidVersion|UnsupportedHTTPMethod|InvalidHttpMethod)(\.|$)/;
+
+function classify(code: string | null, status: number, retryAfter: number | null): [ErrorCode, string] {
+  const c = code ?? '';
+  if (c.startsWith('Throttling') || retryAfter !== null) return ['PROVIDER_THROTTLED', 'throttled the request'];
+  if (
+    /^(Signature|IncompleteSignature|InvalidTimeStamp|InvalidAccessKeyId|InvalidSecurityToken)/.test(c) ||
+    c === 'InvalidAuthorization'
+  ) {
+    return ['PROVIDER_AUTH_FAILED', 'rejected the request signature or credentials'];
+  }
+  if (c.startsWith('Forbidden')) return ['PROVIDER_FORBIDDEN', 'denied permission for this job'];
+  if (REQUEST_SHAPE_CODES.test(c)) return ['INTERNAL_SERVER_ERROR', 'rejected the request as malformed (check the endpoint)'];
+  // Job-level not-found codes: ResourceNotFound.JobId and the `<Job...>.NotFound` family.
+  if (c.startsWith('ResourceNotFound') || /job[^.]*\.NotFound$/i.test(c) || /^(Job|JobId)NotFound$/i.test(c)) {
+    return ['JOB_NOT_FOUND', 'has no such job'];
+  }
+  if (/^(InvalidParameter|MissingParameter|Missing|IllegalParam)/.test(c)) return ['BAD_USER_INPUT', 'rejected the job id'];
+  if (/^(ServiceUnavailable|InternalError|SystemBusy|ServiceTimeout)/.test(c) || status >= 500) {
+    return ['PROVIDER_UNAVAILABLE', 'is unavailable'];
+  }
+  if (status === 429) return ['PROVIDER_THROTTLED', 'throttled the request'];
+  if (status === 401) return ['PROVIDER_AUTH_FAILED', 'rejected the request signature or credentials'];
+  if (status === 403) return ['PROVIDER_FORBIDDEN', 'denied permission for this job'];
+  if (code === null) return ['PROVIDER_BAD_RESPONSE', 'answered with an unreadable error'];
+  // An unrecognised code on a job-status call: the job id is the only input, so 404 is about it
+  // and other 4xx are about its form.
+  if (status === 404) return ['JOB_NOT_FOUND', 'has no such job'];
+  return ['BAD_USER_INPUT', 'rejected the request'];
+}
+
+/**
+ * Maps a non-2xx answer (or a throttling answer of any status) to a JobError carrying the
+ * provider, its code, request id, HTTP status and, when given, the requested wait.
+ */
+export function toAlibabaError(
+  provider: string,
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  body: string,
+): JobError {
+  const envelope = parseAlibabaErrorBody(body);
+  const code = envelope.code === null ? null : safeCode(envelope.code);
+  const retryAfter = retryAfterMs(headers);
+  const [errorCode, summary] = classify(code, status, retryAfter);
+  const requestId = headers['x-acs-request-id'] ?? envelope.requestId;
+  const details: JobError['details'] = { provider, httpStatus: status };
+  if (code !== null) details.providerCode = code;
+  const safeRequestId = requestId ? safeCode(requestId) : null;
+  if (safeRequestId) details.requestId = safeRequestId;
+  if (retryAfter !== null && errorCode === 'PROVIDER_THROTTLED') details.retryAfterMs = retryAfter;
+  const codePart = code !== null ? ` (${code})` : '';
+  return new JobError(errorCode, `${provider} ${summary}: HTTP ${status}${codePart}`, details);
+}
+
+/** Codes and request ids are short identifiers; anything else is cut so a hostile body cannot smuggle text in. */
+function safeCode(code: string): string | null {
+  const cleaned = code.replace(/[^A-Za-z0-9._-]/g, '').slice(0, 80);
+  return cleaned === '' ? null : cleaned;
+}

@@ -1,0 +1,65 @@
+/**
+ * DataWorks `GetJobStatus` (2024-05-18) response → {@link DataWorksJob}. Pure.
+ * Response: `{ RequestId, JobStatus: { JobId, JobType, Completed, Status, Error, CreateTime } }`
+ * (../../../../shared/providers.md §A.1).
+ */
+import { JobError } from '../../errors.js';
+import { toGlobalId } from '../job-id.js';
+import { isTerminalState, type DataWorksJob, type JobKey, type JobState } from '../types.js';
+import { asBoolean, asDate, asObject, asString, tryParseJson } from '../wire.js';
+
+/**
+ * `JobStatus.Status` → state. Values from
+ * https://www.alibabacloud.com/help/en/dataworks/developer-reference/api-dataworks-public-2024-05-18-getjobstatus
+ * (Success, Fail, Cancel, Running); matched exactly, anything else is UNKNOWN.
+ */
+export const DATAWORKS_STATES: Readonly<Record<string, JobState>> = {
+  Running: 'RUNNING',
+  Success: 'SUCCEEDED',
+  Fail: 'FAILED',
+  Cancel: 'CANCELLED',
+};
+
+/**
+ * Maps the raw response text of one call.
+ * @throws JobError PROVIDER_BAD_RESPONSE when the body is not JSON, not an object, or has no
+ *   `JobStatus.Status` string.
+ */
+export function mapDataWorksJob(key: JobKey, body: string, requestId: string | null): DataWorksJob {
+  const root = asObject(tryParseJson(body));
+  const jobStatus = asObject(root?.JobStatus);
+  const status = asString(jobStatus?.Status);
+  if (!root || !jobStatus || status === null) {
+    throw new JobError('PROVIDER_BAD_RESPONSE', 'DATAWORKS answered without JobStatus.Status', {
+      provider: 'DATAWORKS',
+      ...(requestId ? { requestId } : {}),
+    });
+  }
+  const state = DATAWORKS_STATES[status] ?? 'UNKNOWN';
+  const completed = asBoolean(jobStatus.Completed);
+  // The doc example pairs Completed "False" with Status "Success": Status decides the state, and
+  // `terminal` always agrees with the state, so a screen never sees a final event that says RUNNING.
+  // `completed` is still exposed as sent; a Completed "True" while Status says Running keeps polling
+  // until Status catches up.
+  const terminal = isTerminalState(state);
+  // CreateTime is typed string but sent as epoch ms (number); asDate takes ms, numeric string or ISO.
+  const createTime = asDate(jobStatus.CreateTime);
+  return {
+    provider: 'DATAWORKS',
+    id: toGlobalId(key),
+    region: key.region,
+    projectId: key.projectId,
+    jobId: key.jobId,
+    state,
+    rawStatus: status,
+    terminal,
+    startedAt: createTime,
+    finishedAt: null,
+    providerRequestId: requestId ?? asString(root.RequestId),
+    jobType: asString(jobStatus.JobType),
+    completed,
+    status,
+    error: asString(jobStatus.Error),
+    createTime,
+  };
+}
