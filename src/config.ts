@@ -39,7 +39,7 @@ export interface Config {
   maxRefs: number;
   /** One provider call, connect to last byte, in ms. @default 10_000 */
   providerDeadlineMs: number;
-  /** Simulator: ms per lifecycle step. @default 1_000 */
+  /** Simulator: ms per lifecycle step; longer than the poll interval can grow between changes, so a watcher sees every step. @default 3_000 */
   simulatorStepMs: number;
   poll: {
     /** @default 1_000 */
@@ -154,7 +154,7 @@ export function resolveConfig(env: Env): Readonly<Config> {
     providerConcurrency: read(env, 'JOBS_PROVIDER_CONCURRENCY', int(1, 1024), 16),
     maxRefs: read(env, 'JOBS_MAX_REFS', int(1, 10_000), 100),
     providerDeadlineMs: read(env, 'JOBS_PROVIDER_DEADLINE_MS', int(100, 300_000), 10_000),
-    simulatorStepMs: read(env, 'JOBS_SIMULATOR_STEP_MS', int(1, 3_600_000), 1_000),
+    simulatorStepMs: read(env, 'JOBS_SIMULATOR_STEP_MS', int(1, 3_600_000), 3_000),
     poll,
     wsKeepAliveMs: read(env, 'JOBS_WS_KEEPALIVE_MS', int(0, 600_000), 12_000),
   };

@@ -6,7 +6,7 @@
  * - contains `fail`      → runs, then ends FAILED;
  * - contains `cancel`    → runs, then ends CANCELLED (FAILED where the provider has no cancel state);
  * - anything else        → runs, then ends SUCCEEDED.
- * A job starts when it is first asked for and moves one step per `stepMs` (default 1 s), so every
+ * A job starts when it is first asked for and moves one step per `stepMs` (the server uses 3 s), so every
  * job finishes within a few seconds. Tests can pin a job to an explicit sequence with `script`.
  */
 import type { ProviderName } from '../providers/types.js';
