@@ -6,7 +6,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json schema.graphql codegen.ts ./
 COPY src ./src
-RUN npm run build
+COPY ui ./ui
+COPY scripts ./scripts
+RUN npm run build && npm run build:ui
 
 # Runtime stage: production dependencies only, non-root.
 FROM node:20.20.2-bookworm-slim
@@ -15,6 +17,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/dist-ui ./dist-ui
 COPY schema.graphql ./
 USER node
 EXPOSE 4000

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import type { AlibabaCredentials, HuaweiAuth, ProviderName } from './providers/types.js';
+import { PROVIDERS } from './providers/types.js';
+import type { AllowList } from './security/allow-list.js';
 
 export type JobsMode = 'simulator' | 'live';
 export type WorkspaceApi = 'v1' | 'v2';
@@ -51,6 +53,53 @@ export interface Config {
   };
   /** graphql-ws keep-alive ping interval in ms. @default 12_000 */
   wsKeepAliveMs: number;
+  /** On shutdown, how long /readyz reports draining before the listener closes (load balancers notice). @default 0 */
+  shutdownDelayMs: number;
+  /** Redis for multi-replica coordination; null keeps everything in process. */
+  redis: { url: string; prefix: string; leaseMs: number } | null;
+  /** Shared secret the router must present (`ROUTER_SECRET`); null disables the check. */
+  routerSecret: string | null;
+  /** What refs may ask for; empty lists allow everything. */
+  allow: AllowList;
+  /** Schema introspection. @default true outside production */
+  introspection: boolean;
+  /** GraphiQL on GET /graphql for browsers (`JOBS_GRAPHIQL`). @default true outside production */
+  graphiql: boolean;
+  limits: {
+    /** @default 12 */
+    maxDepth: number;
+    /** @default 30 */
+    maxAliases: number;
+    /** @default 5_000 */
+    maxCost: number;
+    /** @default 5_000 */
+    maxTokens: number;
+    /** Request body size in bytes. @default 262_144 */
+    maxBodyBytes: number;
+    /** Open WebSockets per client IP. @default 200 */
+    wsConnectionsPerIp: number;
+    /** Concurrent subscriptions per WebSocket. @default 100 */
+    wsSubscriptionsPerConnection: number;
+  };
+  /** Retries, call deadline, circuit breakers and rate limits of provider calls (src/providers/resilience). */
+  resilience: {
+    /** Attempts per provider call, the first included (`JOBS_RETRY_MAX_ATTEMPTS`). @default 3 */
+    retryMaxAttempts: number;
+    /** Ceiling of the first retry's jittered delay (`JOBS_RETRY_BASE_MS`). @default 100 */
+    retryBaseMs: number;
+    /** Ceiling of any retry delay, Retry-After included (`JOBS_RETRY_MAX_DELAY_MS`). @default 5_000 */
+    retryMaxDelayMs: number;
+    /** One deadline per call across all attempts (`JOBS_CALL_DEADLINE_MS`). @default 20_000 */
+    callDeadlineMs: number;
+    /** Consecutive failed attempts that open a provider+region breaker (`JOBS_BREAKER_THRESHOLD`). @default 5 */
+    breakerThreshold: number;
+    /** Open breaker's fail-fast period before a probe (`JOBS_BREAKER_COOLDOWN_MS`). @default 30_000 */
+    breakerCooldownMs: number;
+    /** Requests per second per provider+region (`JOBS_RATE_LIMIT_PER_SEC`). @default 50 */
+    rateLimitPerSec: number;
+    /** Token bucket size (`JOBS_RATE_LIMIT_BURST`). @default 50 */
+    rateLimitBurst: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -134,6 +183,20 @@ export function resolveConfig(env: Env): Readonly<Config> {
     throw new ConfigError('JOBS_POLL_MAX_INTERVAL_MS', `must be >= JOBS_POLL_MIN_INTERVAL_MS (${poll.minIntervalMs})`);
   }
 
+  const resilience = {
+    retryMaxAttempts: read(env, 'JOBS_RETRY_MAX_ATTEMPTS', int(1, 10), 3),
+    retryBaseMs: read(env, 'JOBS_RETRY_BASE_MS', int(1, 60_000), 100),
+    retryMaxDelayMs: read(env, 'JOBS_RETRY_MAX_DELAY_MS', int(1, 120_000), 5_000),
+    callDeadlineMs: read(env, 'JOBS_CALL_DEADLINE_MS', int(100, 600_000), 20_000),
+    breakerThreshold: read(env, 'JOBS_BREAKER_THRESHOLD', int(1, 1_000), 5),
+    breakerCooldownMs: read(env, 'JOBS_BREAKER_COOLDOWN_MS', int(10, 3_600_000), 30_000),
+    rateLimitPerSec: read(env, 'JOBS_RATE_LIMIT_PER_SEC', int(1, 10_000), 50),
+    rateLimitBurst: read(env, 'JOBS_RATE_LIMIT_BURST', int(1, 10_000), 50),
+  };
+  if (resilience.retryMaxDelayMs < resilience.retryBaseMs) {
+    throw new ConfigError('JOBS_RETRY_MAX_DELAY_MS', `must be >= JOBS_RETRY_BASE_MS (${resilience.retryBaseMs})`);
+  }
+
   const config: Config = {
     port: read(env, 'PORT', int(0, 65_535), 4000),
     host: read(env, 'HOST', z.string().min(1), '0.0.0.0'),
@@ -157,8 +220,48 @@ export function resolveConfig(env: Env): Readonly<Config> {
     simulatorStepMs: read(env, 'JOBS_SIMULATOR_STEP_MS', int(1, 3_600_000), 3_000),
     poll,
     wsKeepAliveMs: read(env, 'JOBS_WS_KEEPALIVE_MS', int(0, 600_000), 12_000),
+    shutdownDelayMs: read(env, 'JOBS_SHUTDOWN_DELAY_MS', int(0, 60_000), 0),
+    redis: readRedis(env),
+    routerSecret: optional(env, 'ROUTER_SECRET'),
+    allow: {
+      providers: list(env, 'JOBS_ALLOW_PROVIDERS', z.enum(PROVIDERS as [ProviderName, ...ProviderName[]])),
+      regions: list(env, 'JOBS_ALLOW_REGIONS', z.string().regex(REGION, 'expected region ids like cn-north-4')),
+      projects: list(env, 'JOBS_ALLOW_PROJECTS', z.string().regex(HUAWEI_PROJECT, 'expected 32 lowercase hex characters')),
+    },
+    introspection: read(env, 'JOBS_INTROSPECTION', z.enum(['true', 'false']), production ? 'false' : 'true') === 'true',
+    graphiql: read(env, 'JOBS_GRAPHIQL', z.enum(['true', 'false']), production ? 'false' : 'true') === 'true',
+    limits: {
+      maxDepth: read(env, 'JOBS_MAX_DEPTH', int(2, 100), 12),
+      maxAliases: read(env, 'JOBS_MAX_ALIASES', int(0, 1_000), 30),
+      maxCost: read(env, 'JOBS_MAX_COST', int(10, 1_000_000), 5_000),
+      maxTokens: read(env, 'JOBS_MAX_TOKENS', int(10, 1_000_000), 5_000),
+      maxBodyBytes: read(env, 'JOBS_MAX_BODY_BYTES', int(1_024, 10_485_760), 262_144),
+      wsConnectionsPerIp: read(env, 'JOBS_WS_MAX_CONNECTIONS_PER_IP', int(1, 100_000), 200),
+      wsSubscriptionsPerConnection: read(env, 'JOBS_WS_MAX_SUBSCRIPTIONS', int(1, 10_000), 100),
+    },
+    resilience: Object.freeze(resilience),
   };
   return Object.freeze(config);
+}
+
+/** `REDIS_URL` turns on Redis coordination; it then needs `REDIS_PREFIX` (no default, by design). */
+function readRedis(env: Env): Config['redis'] {
+  const url = read(env, 'REDIS_URL', z.string().regex(/^rediss?:\/\//, 'expected redis://host:port or rediss://…'), '');
+  if (!url) return null;
+  const prefix = read(env, 'REDIS_PREFIX', z.string().regex(/^[\w.:-]{1,64}$/, 'expected 1-64 characters of letters, digits and _.:-'), '');
+  if (!prefix) throw new ConfigError('REDIS_PREFIX', 'is required with REDIS_URL (e.g. jobs-subgraph:prod) so deployments sharing a Redis never mix');
+  return { url, prefix, leaseMs: read(env, 'JOBS_LEASE_MS', int(500, 600_000), 5_000) };
+}
+
+/** A comma-separated list, each item validated; unset means an empty list. */
+function list<T>(env: Env, name: string, item: z.ZodType<T>): T[] {
+  const raw = optional(env, name);
+  if (!raw) return [];
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((v) => read({ [name]: v }, name, item, undefined as T));
 }
 
 function isBaseUrl(value: string): boolean {

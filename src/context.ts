@@ -3,6 +3,8 @@
  * operations; the services are shared by the whole process.
  */
 import { createJobLoader, type JobLoader } from './loaders/jobs.js';
+import type { Metrics } from './observability/metrics.js';
+import type { JobWatchSource } from './polling/cluster-hub.js';
 import type { PollEngine } from './polling/engine.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import type { RefDefaults } from './refs.js';
@@ -10,11 +12,14 @@ import type { RefDefaults } from './refs.js';
 /** Process-wide services the resolvers use. */
 export interface Services {
   registry: ProviderRegistry;
-  /** Shared by every subscription of the process: one poller per job. */
+  /** The process's poll engine: one poller per job. */
   engine: PollEngine;
+  /** What subscriptions watch through: the engine itself, or the Redis-coordinated hub. */
+  watcher: JobWatchSource;
   defaults: RefDefaults;
   /** Max refs per `jobs` query or subscription. */
   maxRefs: number;
+  metrics?: Metrics;
 }
 
 export interface RequestContext {

@@ -4,6 +4,7 @@
  */
 import { JobError } from './errors.js';
 import { HUAWEI_PROVIDERS, type JobKey, type ProviderName } from './providers/types.js';
+import { checkAllowed, type AllowList } from './security/allow-list.js';
 
 /** What a client sends (the GraphQL `JobRef` input). */
 export interface JobRefInput {
@@ -17,6 +18,8 @@ export interface RefDefaults {
   alibabaRegion: string | null;
   huaweiRegion: string | null;
   huaweiProjectId: string | null;
+  /** When set, refs outside it are FORBIDDEN. */
+  allow?: AllowList;
 }
 
 /** Region ids of both clouds look like `cn-hangzhou`, `ap-southeast-1`, `eu-west-101`. */
@@ -24,16 +27,30 @@ const REGION = /^[a-z]{2,}(-[a-z0-9]+){1,4}$/;
 /** Huawei project ids are 32 lowercase hex characters. */
 const PROJECT_ID = /^[0-9a-f]{32}$/;
 /**
- * Provider job ids seen in the docs: UUIDs (DataWorks, CFW, DLI), NLB's masked `…5****`, Workspace's
- * decimal snowflakes. Printable, no spaces, no '/', '?', '#' or '%' (they would change the request path).
+ * Job id formats per provider, from the docs' examples: UUIDs (DataWorks, CFW, DLI, in either
+ * case), NLB's masked `…5****`, Workspace's decimal snowflakes. DLI documents 1-64 characters; we
+ * apply that bound everywhere. Nothing that could change the request path ('/', '?', '#', '%').
  */
-const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._*:@+=-]{0,127}$/;
+const PLAIN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const JOB_ID: Record<ProviderName, RegExp> = {
+  DATAWORKS: PLAIN_ID,
+  NLB: /^[A-Za-z0-9][A-Za-z0-9._*-]{0,63}$/,
+  CFW: PLAIN_ID,
+  DLI: PLAIN_ID,
+  WORKSPACE: PLAIN_ID,
+};
 
-/** @throws JobError BAD_USER_INPUT naming the field at fault. */
+/** @throws JobError BAD_USER_INPUT naming the field at fault, FORBIDDEN outside the allow-list. */
 export function resolveJobRef(ref: JobRefInput, defaults: RefDefaults): JobKey {
+  const key = toJobKey(ref, defaults);
+  return defaults.allow ? checkAllowed(key, defaults.allow) : key;
+}
+
+function toJobKey(ref: JobRefInput, defaults: RefDefaults): JobKey {
   const huawei = HUAWEI_PROVIDERS.includes(ref.provider);
-  if (!JOB_ID.test(ref.jobId)) {
-    throw new JobError('BAD_USER_INPUT', 'jobId must be 1-128 characters of letters, digits and ._*:@+=- (starting with a letter or digit)', {
+  if (!JOB_ID[ref.provider].test(ref.jobId)) {
+    const extra = ref.provider === 'NLB' ? '._*-' : '._-';
+    throw new JobError('BAD_USER_INPUT', `${ref.provider} jobId must be 1-64 characters of letters, digits and ${extra}, starting with a letter or digit`, {
       provider: ref.provider,
     });
   }

@@ -39,12 +39,24 @@ describe('resolveJobRef', () => {
     expect(codeOf(() => resolveJobRef({ provider: 'DLI', jobId: 'j', region: 'cn-north-4' }, none))).toBe('BAD_USER_INPUT');
   });
 
-  it.each(['', ' ', 'a b', 'a/b', '../x', 'x?y=1', 'x#y', '%2F', 'a'.repeat(129), 'ünï', 'line\nbreak'])('rejects the job id %j', (jobId) => {
+  it.each(['', ' ', 'a b', 'a/b', '../x', 'x?y=1', 'x#y', '%2F', 'a'.repeat(65), 'ünï', 'line\nbreak'])('rejects the job id %j', (jobId) => {
     expect(codeOf(() => resolveJobRef({ provider: 'DLI', jobId }, defaults))).toBe('BAD_USER_INPUT');
   });
 
   it.each(['Hangzhou', 'cn_hangzhou', 'cn-hangzhou.evil.com', 'x'])('rejects the region %j', (region) => {
     expect(codeOf(() => resolveJobRef({ provider: 'NLB', jobId: 'j', region }, defaults))).toBe('BAD_USER_INPUT');
+  });
+
+  it('accepts each provider\'s documented id shapes', () => {
+    const ok: [string, string][] = [
+      ['DATAWORKS', 'C664CDE3-9C0B-5792-B17F-6C543783BBBC'],
+      ['NLB', '72dcd26b-f12d-4c27-b3af-18f6aed5****'],
+      ['CFW', 'f588ce71-e26c-400d-8981-f854355f6849'],
+      ['DLI', '208b08d4-0dc2-4dd7-8879-ddd4c020d7aa'],
+      ['WORKSPACE', '575768277444198400'],
+    ];
+    for (const [provider, jobId] of ok) expect(codeOf(() => resolveJobRef({ provider: provider as 'DLI', jobId }, defaults))).toBeUndefined();
+    expect(codeOf(() => resolveJobRef({ provider: 'DLI', jobId: 'abc****' }, defaults))).toBe('BAD_USER_INPUT');
   });
 
   it('rejects a project id that is not 32 hex characters', () => {

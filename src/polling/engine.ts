@@ -22,7 +22,7 @@ import { TerminalCache } from './terminal-cache.js';
 
 /** What a watcher receives. `seq` increases by one per status event of a job (a per-job version). */
 export type WatchEvent =
-  | { kind: 'status'; job: ProviderJob; previous: ProviderJob | null; seq: number; at: number }
+  | { kind: 'status'; job: ProviderJob; previous: Pick<ProviderJob, 'state' | 'rawStatus'> | null; seq: number; at: number }
   | { kind: 'error'; error: JobError };
 
 export type Watcher = (event: WatchEvent) => void;
@@ -45,6 +45,8 @@ export interface PollEngineOptions {
   random?: () => number;
   /** Observability hooks. */
   onPoll?: (key: JobKey, outcome: 'changed' | 'unchanged' | 'transient_error' | 'error') => void;
+  /** Called once per status event emitted (snapshot or change), before watchers see it. */
+  onTransition?: (job: ProviderJob) => void;
 }
 
 interface Poller {
@@ -67,6 +69,7 @@ export class PollEngine {
   readonly #random: () => number;
   readonly #terminal: TerminalCache;
   readonly #onPoll: PollEngineOptions['onPoll'];
+  readonly #onTransition: PollEngineOptions['onTransition'];
   #timer: unknown = null;
   #timerAt = Infinity;
   #inFlight = 0;
@@ -87,6 +90,7 @@ export class PollEngine {
     this.#random = options.random ?? Math.random;
     this.#terminal = new TerminalCache(this.#clock, options.terminalTtlMs ?? 300_000);
     this.#onPoll = options.onPoll;
+    this.#onTransition = options.onTransition;
   }
 
   /** Number of jobs being polled right now. */
@@ -97,8 +101,10 @@ export class PollEngine {
   /**
    * Starts watching a job. The watcher first receives the current snapshot (from memory when
    * another watcher or the terminal cache has it), then every change. Returns the unwatch function.
+   * `seed` starts a new poller from a known state (a lease taken over from another replica): no
+   * snapshot is emitted for it, and the next change continues its sequence.
    */
-  watch(key: JobKey, watcher: Watcher): () => void {
+  watch(key: JobKey, watcher: Watcher, seed?: { job: ProviderJob; seq: number }): () => void {
     if (this.#stopped) {
       queueMicrotask(() => watcher({ kind: 'error', error: new JobError('PROVIDER_UNAVAILABLE', 'server is shutting down') }));
       return () => {};
@@ -111,10 +117,19 @@ export class PollEngine {
     }
     let poller = this.#pollers.get(id);
     if (!poller) {
-      poller = { id, key, watchers: new Set(), last: null, seq: 0, intervalMs: this.#interval.minIntervalMs, dueAt: this.#clock.now(), inFlight: false };
+      poller = {
+        id,
+        key,
+        watchers: new Set(),
+        last: seed?.job ?? null,
+        seq: seed?.seq ?? 0,
+        intervalMs: this.#interval.minIntervalMs,
+        dueAt: this.#clock.now(),
+        inFlight: false,
+      };
       this.#pollers.set(id, poller);
       this.#schedule();
-    } else if (poller.last) {
+    } else if (poller.last && poller.seq > 0) {
       const snapshot = poller.last;
       const seq = poller.seq;
       queueMicrotask(() => {
@@ -201,6 +216,7 @@ export class PollEngine {
     this.#onPoll?.(p.key, changed ? 'changed' : 'unchanged');
     if (changed) {
       p.seq++;
+      this.#onTransition?.(job);
       this.#emit(p, { kind: 'status', job, previous, seq: p.seq, at: this.#clock.now() });
     }
     if (job.terminal) {

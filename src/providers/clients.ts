@@ -7,6 +7,7 @@ import { createDataWorksClient } from './dataworks/client.js';
 import { createDliClient } from './dli/client.js';
 import type { HttpTransport } from './http.js';
 import { createNlbClient } from './nlb/client.js';
+import { withResilience, type ResilienceOptions } from './resilience/index.js';
 import type { AlibabaCredentials, HuaweiAuth, ProviderClient, ProviderName } from './types.js';
 import { createWorkspaceClient } from './workspace/client.js';
 
@@ -18,6 +19,8 @@ export interface ClientSetup {
   workspaceApi: 'v1' | 'v2';
   /** Signing clock (tests skew it). @default () => new Date() */
   now?: () => Date;
+  /** Retries, deadline, breaker and rate limit wrapped around every client. @default DEFAULT_RESILIENCE */
+  resilience?: ResilienceOptions;
 }
 
 export function createClients(setup: ClientSetup): Partial<Record<ProviderName, ProviderClient>> {
@@ -34,6 +37,11 @@ export function createClients(setup: ClientSetup): Partial<Record<ProviderName, 
     clients.CFW = createCfwClient(opt({ transport, auth, endpointOverride: endpoints.CFW }));
     clients.DLI = createDliClient(opt({ transport, auth, endpointOverride: endpoints.DLI }));
     clients.WORKSPACE = createWorkspaceClient(opt({ transport, auth, endpointOverride: endpoints.WORKSPACE, apiVersion: setup.workspaceApi }));
+  }
+  // Each client gets its own breakers and rate-limit buckets (per region); the registry's
+  // bulkhead then wraps the resilient client, so a queued call holds no token or breaker probe.
+  for (const provider of Object.keys(clients) as ProviderName[]) {
+    clients[provider] = withResilience(clients[provider]!, setup.resilience);
   }
   return clients;
 }

@@ -81,7 +81,9 @@ export const resolvers = {
             throw err;
           }
         });
-        return createJobStatusStream(ctx.services.engine, targets);
+        const gauge = ctx.services.metrics?.subscriptionsActive;
+        gauge?.inc();
+        return createJobStatusStream(ctx.services.watcher, targets, () => gauge?.dec());
       },
       // A per-ref error becomes a `next` message with data null and the coded error; the
       // subscription itself goes on with the other refs.

@@ -16,6 +16,8 @@ export interface FakeRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: string;
+  /** Epoch ms when the request arrived (wall clock, for spacing assertions). */
+  receivedAt: number;
 }
 
 export interface FakeReply {
@@ -63,6 +65,7 @@ export class FakeProviderServer {
           query: new URLSearchParams(q === -1 ? '' : raw.slice(q + 1)),
           headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
+          receivedAt: Date.now(),
         };
         this.requests.push(fake);
         if (this.requests.length > 10_000) this.requests.shift();

@@ -18,6 +18,10 @@ export interface SimulatorOptions {
   stepMs?: number;
   /** Clock in epoch ms, shared by lifecycles and signature checks. @default Date.now */
   now?: () => number;
+  /** Fixed ports per provider (a standalone simulator shared by several replicas); 0 picks one. */
+  ports?: Partial<Record<ProviderName, number>>;
+  /** @default '127.0.0.1' */
+  host?: string;
 }
 
 export interface Simulator {
@@ -39,8 +43,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     DLI: createDliFake(huawei),
     WORKSPACE: createWorkspaceFake(huawei),
   };
-  const started = await Promise.all(Object.values(fakes).map((f) => f.start()));
-  void started;
+  await Promise.all((Object.entries(fakes) as [ProviderName, FakeProviderServer][]).map(([p, f]) => f.start(options.ports?.[p] ?? 0, options.host ?? '127.0.0.1')));
   const endpoints = Object.fromEntries(Object.entries(fakes).map(([p, f]) => [p, f.url])) as Record<ProviderName, string>;
   return {
     jobs,

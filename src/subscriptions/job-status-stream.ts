@@ -9,7 +9,8 @@
  * for its job, so merging can never drop it.
  */
 import type { JobError } from '../errors.js';
-import type { PollEngine, WatchEvent } from '../polling/engine.js';
+import type { JobWatchSource } from '../polling/cluster-hub.js';
+import type { WatchEvent } from '../polling/engine.js';
 import { toGlobalId } from '../providers/job-id.js';
 import type { JobKey, ProviderJob } from '../providers/types.js';
 import type { JobRefInput } from '../refs.js';
@@ -33,7 +34,8 @@ export type StreamItem = { kind: 'change'; change: JobStatusChange } | { kind: '
 /** A ref already resolved to a key, or the validation error it produced. */
 export type WatchTarget = { ref: JobRefInput; key: JobKey } | { ref: JobRefInput; error: JobError };
 
-export function createJobStatusStream(engine: PollEngine, targets: readonly WatchTarget[]): AsyncIterableIterator<StreamItem> {
+/** `onClose` runs once when the stream ends for any reason (completion, unsubscribe, socket loss). */
+export function createJobStatusStream(engine: JobWatchSource, targets: readonly WatchTarget[], onClose?: () => void): AsyncIterableIterator<StreamItem> {
   // Pending items in arrival order; status events keyed by job id so a newer one replaces an older one.
   const pending = new Map<string, StreamItem>();
   const active = new Set<string>();
@@ -89,6 +91,7 @@ export function createJobStatusStream(engine: PollEngine, targets: readonly Watc
   const close = () => {
     if (closed) return;
     closed = true;
+    onClose?.();
     for (const u of unwatchers) u();
     pending.clear();
     wake?.();

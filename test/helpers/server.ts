@@ -4,7 +4,7 @@
  * signing clock, so a long lifecycle runs in milliseconds.
  */
 import { resolveConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import type { ManualClock } from '../../src/polling/clock.js';
 import { createServer, type RunningServer } from '../../src/server.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
@@ -23,13 +23,17 @@ export interface GqlResult<T> {
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
 }
 
-export async function startTestServer(options: { env?: Record<string, string>; stepMs?: number; clock?: ManualClock } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { env?: Record<string, string>; stepMs?: number; clock?: ManualClock; logger?: Logger; simulator?: Simulator; replicaId?: string } = {},
+): Promise<TestServer> {
   const { clock } = options;
-  const simulator = await startSimulator({ stepMs: options.stepMs ?? 1_000, ...(clock ? { now: () => clock.now() } : {}) });
+  const ownsSimulator = !options.simulator;
+  const simulator = options.simulator ?? (await startSimulator({ stepMs: options.stepMs ?? 1_000, ...(clock ? { now: () => clock.now() } : {}) }));
   const config = resolveConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...options.env });
   const server = await createServer(config, {
     simulator,
-    logger: createLogger('silent'),
+    logger: options.logger ?? createLogger('silent'),
+    ...(options.replicaId ? { replicaId: options.replicaId } : {}),
     ...(clock ? { clock, now: () => new Date(clock.now()), random: () => 0.5 } : {}),
   });
   const stop = server.stop;
@@ -37,7 +41,7 @@ export async function startTestServer(options: { env?: Record<string, string>; s
     simulator,
     stop: async () => {
       await stop();
-      await simulator.stop();
+      if (ownsSimulator) await simulator.stop();
     },
     async query<T>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GqlResult<T>> {
       const res = await fetch(server.url, {

@@ -84,10 +84,9 @@ describe('Query.jobs', () => {
   });
 
   it('keeps the other providers working while one provider is down', async () => {
-    server.simulator.fakes.NLB.enqueueFaults(
-      { status: 503, body: { RequestId: 'r', Code: 'ServiceUnavailable', Message: 'The request has failed due to a temporary failure of the server.' } },
-      { status: 503, body: { RequestId: 'r', Code: 'ServiceUnavailable', Message: 'The request has failed due to a temporary failure of the server.' } },
-    );
+    const unavailable = { status: 503, body: { RequestId: 'r', Code: 'ServiceUnavailable', Message: 'The request has failed due to a temporary failure of the server.' } };
+    // More failures than the default 3 attempts, so the retries cannot rescue it.
+    server.simulator.fakes.NLB.enqueueFaults(unavailable, unavailable, unavailable, unavailable);
     const refs = PROVIDERS.map((provider) => ({ provider, jobId: `partial-${provider}` }));
     const res = await server.query<{ jobs: ({ jobId: string } | null)[] }>(JOBS, { refs });
     expect(res.data!.jobs.map((j) => j === null)).toEqual(PROVIDERS.map((p) => p === 'NLB'));

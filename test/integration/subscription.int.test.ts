@@ -144,7 +144,8 @@ describe('jobStatusChanged over graphql-ws', () => {
   });
 
   it('backs off on 5xx and throttling without sending any event, then carries on', async () => {
-    const { server, client, run, untilPolling } = await start({ stepMs: 20_000 });
+    // Retries inside one call stay short, so the engine's own (manual-clock) backoff is what we see.
+    const { server, client, run, untilPolling } = await start({ stepMs: 20_000, env: { JOBS_RETRY_MAX_ATTEMPTS: '1' } });
     const dli = server.simulator.fakes.DLI;
     const sub = subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId: 'flaky-dli' }] });
     await untilPolling();

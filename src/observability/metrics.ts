@@ -1,0 +1,57 @@
+/**
+ * Prometheus metrics (prom-client). One registry per server instance, so several servers in one
+ * process (tests, benchmarks) never collide on metric names.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  providerCallSeconds: Histogram<'provider' | 'outcome'>;
+  providerRetries: Counter<'provider'>;
+  providerThrottled: Counter<'provider'>;
+  breakerState: Gauge<'provider' | 'region'>;
+  subscriptionsActive: Gauge;
+  wsConnectionsActive: Gauge;
+  pollersActive: Gauge;
+  transitions: Counter<'provider' | 'state'>;
+  redisUp: Gauge;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    providerCallSeconds: new Histogram({
+      name: 'jobs_provider_call_duration_seconds',
+      help: 'Provider API call latency (one attempt chain as seen by the registry), by outcome code',
+      labelNames: ['provider', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    providerRetries: new Counter({ name: 'jobs_provider_retries_total', help: 'Provider call retries', labelNames: ['provider'], registers }),
+    providerThrottled: new Counter({
+      name: 'jobs_provider_throttled_total',
+      help: 'Provider answers that said we were throttled, and local rate-limit rejections',
+      labelNames: ['provider'],
+      registers,
+    }),
+    breakerState: new Gauge({
+      name: 'jobs_provider_breaker_state',
+      help: 'Circuit breaker per provider and region: 0 closed, 1 half-open, 2 open',
+      labelNames: ['provider', 'region'],
+      registers,
+    }),
+    subscriptionsActive: new Gauge({ name: 'jobs_subscriptions_active', help: 'Active jobStatusChanged subscriptions', registers }),
+    wsConnectionsActive: new Gauge({ name: 'jobs_ws_connections_active', help: 'Open graphql-ws connections', registers }),
+    pollersActive: new Gauge({ name: 'jobs_pollers_active', help: 'Jobs being polled by this process', registers }),
+    transitions: new Counter({
+      name: 'jobs_transitions_total',
+      help: 'Job status events emitted by the poll engine (snapshots and changes), by new state',
+      labelNames: ['provider', 'state'],
+      registers,
+    }),
+    redisUp: new Gauge({ name: 'jobs_redis_up', help: '1 when the Redis connections are ready, 0 when not, absent without Redis', registers }),
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * `withResilience(client, options)`: the same ProviderClient, hardened. Per call: one overall
+ * deadline; per attempt, in this order: the endpoint's circuit breaker (fail fast while open),
+ * a token from the endpoint's rate limit (bounded wait), then the client's own `fetchJob`, which
+ * signs afresh (new nonce and timestamp) every time. Failed attempts are retried by
+ * {@link retrying} with capped full-jitter backoff, as {@link retryClassOf} allows. "Endpoint"
+ * means provider + region: each client serves one provider, so breakers and buckets are kept
+ * per region.
+ */
+import { isJobError, JobError, type ErrorCode } from '../../errors.js';
+import type { JobKey, ProviderClient, ProviderJob } from '../types.js';
+import { EndpointBreaker, type BreakerChange, type BreakerState } from './circuit-breaker.js';
+import { CallDeadline } from './deadline.js';
+import { LocalJobError } from './local-error.js';
+import { acquireToken, TokenBucket } from './rate-limit.js';
+import { retrying } from './retry.js';
+import type { Sleep } from './sleep.js';
+
+/** The tunables, as configuration carries them (src/config.ts `resilience`). */
+export interface ResilienceSettings {
+  /** Attempts per call, the first included. */
+  retryMaxAttempts: number;
+  /** Ceiling of the first retry's jittered delay. */
+  retryBaseMs: number;
+  /** Ceiling of any retry delay; a provider asking for a longer wait ends the call instead. */
+  retryMaxDelayMs: number;
+  /** One deadline per call across all attempts and waits. */
+  callDeadlineMs: number;
+  /** Consecutive failed attempts (outages, timeouts) that open an endpoint's breaker. */
+  breakerThreshold: number;
+  /** How long an open breaker fails fast before letting a probe through. */
+  breakerCooldownMs: number;
+  /** Requests per second per endpoint (Huawei allows 200 per API). */
+  rateLimitPerSec: number;
+  /** Requests allowed back to back after a quiet spell. */
+  rateLimitBurst: number;
+}
+
+export const DEFAULT_RESILIENCE: Readonly<ResilienceSettings> = Object.freeze({
+  retryMaxAttempts: 3,
+  retryBaseMs: 100,
+  retryMaxDelayMs: 5_000,
+  callDeadlineMs: 20_000,
+  breakerThreshold: 5,
+  breakerCooldownMs: 30_000,
+  rateLimitPerSec: 50,
+  rateLimitBurst: 50,
+});
+
+/** Something worth a log line or a metric. Carries codes and numbers only, never messages or bodies. */
+export type ResilienceEvent =
+  | { type: 'retry'; provider: string; region: string; attempt: number; delayMs: number; code: ErrorCode }
+  | { type: 'breaker'; provider: string; region: string; state: BreakerState }
+  | { type: 'throttled'; provider: string; region: string; waitMs: number; rejected: boolean };
+
+export interface ResilienceOptions extends Partial<ResilienceSettings> {
+  /** Longest wait for a rate-limit token (never beyond the call's deadline). @default 2_000 */
+  rateLimitMaxWaitMs?: number;
+  onEvent?: (event: ResilienceEvent) => void;
+  /** Test seam for backoff jitter. @default Math.random */
+  random?: () => number;
+  /** Test seam for backoff and rate-limit waits. @default abortableSleep */
+  sleep?: Sleep;
+  /** Test seam: the rate limit's monotonic clock. @default performance.now */
+  now?: () => number;
+}
+
+/** A resilient client also reports its breakers (for metrics and health pages). */
+export interface ResilientClient extends ProviderClient {
+  breakerState(region: string): BreakerState;
+  /** Every endpoint seen so far with its breaker state. */
+  breakerStates(): BreakerChange[];
+}
+
+export function withResilience(client: ProviderClient, options: ResilienceOptions = {}): ResilientClient {
+  const s: ResilienceSettings = { ...DEFAULT_RESILIENCE, ...definedOnly(options) };
+  const provider = client.provider;
+  const emit = (event: ResilienceEvent) => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // A broken log sink must not break provider calls.
+    }
+  };
+  const breakers = new Map<string, EndpointBreaker>();
+  const buckets = new Map<string, TokenBucket>();
+  const breakerFor = (region: string) => {
+    let b = breakers.get(region);
+    if (!b) {
+      b = new EndpointBreaker(provider, region, { threshold: s.breakerThreshold, cooldownMs: s.breakerCooldownMs }, (c) =>
+        emit({ type: 'breaker', ...c }),
+      );
+      breakers.set(region, b);
+    }
+    return b;
+  };
+  const bucketFor = (region: string) => {
+    let b = buckets.get(region);
+    if (!b) {
+      b = new TokenBucket({ ratePerSec: s.rateLimitPerSec, burst: s.rateLimitBurst }, options.now);
+      buckets.set(region, b);
+    }
+    return b;
+  };
+  const maxWaitMs = options.rateLimitMaxWaitMs ?? 2_000;
+
+  async function fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob> {
+    const deadline = new CallDeadline(s.callDeadlineMs, signal);
+    const breaker = breakerFor(key.region);
+    const bucket = bucketFor(key.region);
+    let sent = 0;
+    const attempt = () =>
+      breaker.execute(
+        async () => {
+          try {
+            const { waitedMs } = await acquireToken(bucket, provider, Math.min(maxWaitMs, deadline.remainingMs()), deadline.signal, options.sleep);
+            if (waitedMs > 0) emit({ type: 'throttled', provider, region: key.region, waitMs: waitedMs, rejected: false });
+          } catch (err) {
+            if (isJobError(err)) emit({ type: 'throttled', provider, region: key.region, waitMs: err.details.retryAfterMs ?? 0, rejected: true });
+            throw err;
+          }
+          if (deadline.signal.aborted) throw new LocalJobError('PROVIDER_TIMEOUT', `${provider} call ended while waiting for its turn`, { provider });
+          sent++;
+          return client.fetchJob(key, deadline.signal);
+        },
+        () => deadline.cancelled,
+      );
+    try {
+      return await retrying(attempt, deadline, {
+        maxAttempts: s.retryMaxAttempts,
+        baseDelayMs: s.retryBaseMs,
+        maxDelayMs: s.retryMaxDelayMs,
+        ...(options.random ? { random: options.random } : {}),
+        ...(options.sleep ? { sleep: options.sleep } : {}),
+        onRetry: ({ attempt: n, delayMs, error }) =>
+          emit({ type: 'retry', provider, region: key.region, attempt: n, delayMs, code: isJobError(error) ? error.code : 'INTERNAL_SERVER_ERROR' }),
+      });
+    } catch (err) {
+      throw finalError(err, deadline, sent, provider);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  return {
+    provider,
+    fetchJob,
+    breakerState: (region) => breakers.get(region)?.state ?? 'closed',
+    breakerStates: () => [...breakers.values()].map((b) => ({ provider, region: b.region, state: b.state })),
+  };
+}
+
+/**
+ * The error a caller sees: permanent answers unchanged; a call cut off by its deadline as
+ * PROVIDER_TIMEOUT; a transient failure that survived retries with the attempt count appended.
+ */
+function finalError(err: unknown, deadline: CallDeadline, sent: number, provider: string): unknown {
+  if (isJobError(err) && !err.transient) return err;
+  const tries = `${sent} attempt${sent === 1 ? '' : 's'}`;
+  if (deadline.expired) {
+    return new JobError('PROVIDER_TIMEOUT', `${provider} call did not finish within its ${deadline.ms} ms deadline (${tries})`, { provider }, { cause: err });
+  }
+  if (!isJobError(err) || err instanceof LocalJobError || sent <= 1) return err;
+  return new JobError(err.code, `${err.message} (after ${tries})`, err.details, { cause: err });
+}
+
+function definedOnly(o: ResilienceOptions): Partial<ResilienceSettings> {
+  const out: Partial<Record<keyof ResilienceSettings, number>> = {};
+  for (const k of Object.keys(DEFAULT_RESILIENCE) as (keyof ResilienceSettings)[]) {
+    const v = o[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}

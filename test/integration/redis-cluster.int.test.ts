@@ -1,0 +1,145 @@
+/**
+ * Several replicas of the real server against one Redis and one set of fake providers.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { PrivateRedis, redisServerInstalled, redisSkipReason, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { connect, subscribe, type Subscription } from '../helpers/ws-client.js';
+
+const skip = await redisSkipReason();
+const WATCH = 'subscription($refs: [JobRef!]!) { jobStatusChanged(refs: $refs) { rawStatus previousRawStatus sequence job { ... on CloudJob { jobId } } } }';
+const LIFECYCLE = ['∅→LAUNCHING', 'LAUNCHING→RUNNING', 'RUNNING→SCALING', 'SCALING→RUNNING', 'RUNNING→FINISHED'];
+
+let cleanup: (() => Promise<unknown> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function replicas(n: number, simulator: Simulator, url: string, extra: Record<string, string> = {}): Promise<TestServer[]> {
+  const prefix = uniquePrefix();
+  const servers: TestServer[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = await startTestServer({
+      simulator,
+      replicaId: `replica-${i}`,
+      env: { REDIS_URL: url, REDIS_PREFIX: prefix, JOBS_LEASE_MS: '1000', JOBS_POLL_MIN_INTERVAL_MS: '100', JOBS_POLL_MAX_INTERVAL_MS: '200', ...extra },
+    });
+    servers.push(s);
+    cleanup.push(() => s.stop());
+  }
+  for (const s of servers) await s.cluster?.coordinator.ready();
+  return servers;
+}
+
+const seen = (s: Subscription) =>
+  s.results.map((r) => {
+    const c = r.data?.jobStatusChanged as { rawStatus: string; previousRawStatus: string | null } | undefined;
+    return c ? `${c.previousRawStatus ?? '∅'}→${c.rawStatus}` : `error:${JSON.stringify(r.errors)}`;
+  });
+
+/** Requests the DLI fake received for one job, in arrival order. */
+const requestsFor = (sim: Simulator, jobId: string) => sim.fakes.DLI.requests.filter((r) => r.path.endsWith(`/jobs/${jobId}/status`));
+
+describe.skipIf(skip !== null)(skip ? `Redis cluster — ${skip}` : 'three replicas on one Redis', () => {
+  it('polls each of 10 jobs once per interval cluster-wide while 300 subscribers on 3 replicas each get every transition once, in order', async () => {
+    const simulator = await startSimulator({ stepMs: 600 });
+    cleanup.push(() => simulator.stop());
+    const servers = await replicas(3, simulator, TEST_REDIS_URL);
+    const jobs = Array.from({ length: 10 }, (_, i) => `cluster-job-${i}`);
+    const subs: { jobId: string; sub: Subscription }[] = [];
+    for (const server of servers) {
+      for (let c = 0; c < 10; c++) {
+        const client = connect(server.wsUrl);
+        cleanup.push(() => client.dispose());
+        for (let k = 0; k < 10; k++) {
+          const jobId = jobs[(c + k) % 10]!;
+          subs.push({ jobId, sub: subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId }] }) });
+        }
+      }
+    }
+    expect(subs).toHaveLength(300);
+    await Promise.all(subs.map((s) => s.sub.completed));
+    for (const { sub } of subs) expect(seen(sub)).toEqual(LIFECYCLE);
+    const counts: number[] = [];
+    for (const jobId of jobs) {
+      const reqs = requestsFor(simulator, jobId);
+      counts.push(reqs.length);
+      const gaps = reqs.slice(1).map((r, i) => r.receivedAt - reqs[i]!.receivedAt);
+      // One poller: polls stay apart (jittered minimum 80 ms less the 50 ms batch window); 3 pollers would interleave.
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(25);
+      expect(reqs.length).toBeLessThan(40);
+    }
+    console.info(`[redis-cluster] provider calls per job over a 2.4 s lifecycle: ${counts.join(', ')} (total ${counts.reduce((a, b) => a + b, 0)})`);
+  });
+
+  it('moves polling to a surviving replica within the lease time when the lease holder dies, and its subscribers miss nothing', async () => {
+    const simulator = await startSimulator({ stepMs: 1_000 });
+    cleanup.push(() => simulator.stop());
+    const servers = await replicas(3, simulator, TEST_REDIS_URL);
+    const subs = servers.map((s) => {
+      const client = connect(s.wsUrl);
+      cleanup.push(() => client.dispose());
+      return subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId: 'takeover-job' }] });
+    });
+    await subs[0]!.next();
+    await new Promise((r) => setTimeout(r, 1_200));
+    const leaderIndex = servers.findIndex((s) => (s.cluster?.hub.leading ?? 0) > 0);
+    expect(leaderIndex).toBeGreaterThanOrEqual(0);
+    const leader = servers[leaderIndex]!;
+    const diedAt = Date.now();
+    leader.cluster!.hub.abandon(); // crash: the lease is not released
+    leader.services.engine.stop();
+    await leader.stop();
+    const survivors = subs.filter((_, i) => i !== leaderIndex);
+    await Promise.all(survivors.map((s) => s.completed));
+    for (const s of survivors) expect(seen(s)).toEqual(LIFECYCLE);
+    const firstAfter = requestsFor(simulator, 'takeover-job').find((r) => r.receivedAt > diedAt + 5);
+    const takeoverMs = firstAfter!.receivedAt - diedAt;
+    expect(takeoverMs).toBeLessThan(1_000 + 400 + 250);
+    console.info(`[redis-cluster] takeover after the lease holder died: ${takeoverMs} ms (lease 1000 ms)`);
+  });
+});
+
+const noServer = !redisServerInstalled();
+const restartSkip = noServer ? (process.env.CI === 'true' ? null : 'SKIPPED: redis-server is not installed') : null;
+if (noServer && process.env.CI === 'true') throw new Error('redis-server must be installed in CI');
+
+describe.skipIf(restartSkip !== null)(restartSkip ? `Redis restart — ${restartSkip}` : 'Redis going away and coming back', () => {
+  it('keeps queries and subscriptions working while Redis is down, reports it, and recovers when it returns', async () => {
+    const redis = new PrivateRedis(16_000 + Math.floor(Math.random() * 2_000));
+    await redis.start();
+    cleanup.push(() => redis.stop());
+    const simulator = await startSimulator({ stepMs: 800 });
+    cleanup.push(() => simulator.stop());
+    const [a, b] = await replicas(2, simulator, redis.url);
+    const readyz = async (s: TestServer) => (await fetch(s.url.replace('/graphql', '/readyz'))).status;
+    expect(await readyz(a!)).toBe(200);
+
+    const client = connect(a!.wsUrl);
+    cleanup.push(() => client.dispose());
+    const sub = subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId: 'through-outage' }] });
+    await sub.next();
+
+    await redis.stop();
+    for (let i = 0; i < 100 && (await readyz(a!)) === 200; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await readyz(a!)).toBe(503);
+    const metrics = await (await fetch(a!.url.replace('/graphql', '/metrics'))).text();
+    expect(metrics).toMatch(/jobs_redis_up 0/);
+    const q = await a!.query<{ job: { state: string } }>('{ job(ref: {provider: NLB, jobId: "during-outage"}) { ... on CloudJob { state } } }');
+    expect(q.data?.job.state).toBe('RUNNING');
+    await sub.completed;
+    expect(seen(sub)).toEqual(LIFECYCLE);
+
+    await redis.start();
+    for (let i = 0; i < 200 && ((await readyz(a!)) !== 200 || (await readyz(b!)) !== 200); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await readyz(a!)).toBe(200);
+    expect(await readyz(b!)).toBe(200);
+    const other = connect(b!.wsUrl);
+    cleanup.push(() => other.dispose());
+    const after = subscribe(other, WATCH, { refs: [{ provider: 'DLI', jobId: 'after-outage' }] });
+    await after.completed;
+    expect(seen(after)).toEqual(LIFECYCLE);
+  });
+});
