@@ -55,6 +55,8 @@ export interface Config {
   wsKeepAliveMs: number;
   /** On shutdown, how long /readyz reports draining before the listener closes (load balancers notice). @default 0 */
   shutdownDelayMs: number;
+  /** OTLP/HTTP base URL for traces (`OTEL_EXPORTER_OTLP_ENDPOINT`); null turns tracing off. */
+  otel: { endpoint: string; serviceName: string } | null;
   /** Redis for multi-replica coordination; null keeps everything in process. */
   redis: { url: string; prefix: string; leaseMs: number } | null;
   /** Shared secret the router must present (`ROUTER_SECRET`); null disables the check. */
@@ -222,6 +224,7 @@ export function resolveConfig(env: Env): Readonly<Config> {
     wsKeepAliveMs: read(env, 'JOBS_WS_KEEPALIVE_MS', int(0, 600_000), 12_000),
     shutdownDelayMs: read(env, 'JOBS_SHUTDOWN_DELAY_MS', int(0, 60_000), 0),
     redis: readRedis(env),
+    otel: readOtel(env),
     routerSecret: optional(env, 'ROUTER_SECRET'),
     allow: {
       providers: list(env, 'JOBS_ALLOW_PROVIDERS', z.enum(PROVIDERS as [ProviderName, ...ProviderName[]])),
@@ -242,6 +245,11 @@ export function resolveConfig(env: Env): Readonly<Config> {
     resilience: Object.freeze(resilience),
   };
   return Object.freeze(config);
+}
+
+function readOtel(env: Env): Config['otel'] {
+  const endpoint = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', z.string().refine(isBaseUrl, 'expected an http(s) URL, e.g. http://collector:4318'), '');
+  return endpoint ? { endpoint, serviceName: read(env, 'OTEL_SERVICE_NAME', z.string().min(1), 'jobs-subgraph') } : null;
 }
 
 /** `REDIS_URL` turns on Redis coordination; it then needs `REDIS_PREFIX` (no default, by design). */

@@ -19,6 +19,7 @@ import { createContext, type RequestContext, type Services } from './context.js'
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { currentScope, requestScopeFrom, runInScope } from './observability/request-context.js';
+import { annotateOperation, startTracing, traceHttpRequest } from './observability/tracing.js';
 import { requireRouterSecret } from './security/router-secret.js';
 import { createWebSocketTransport, type ConnectHook } from './transport/websocket.js';
 import { createGraphiqlRouter } from './ui/graphiql.js';
@@ -73,6 +74,7 @@ export interface RunningServer {
 export async function createServer(config: Readonly<Config>, deps: ServerDeps = {}): Promise<RunningServer> {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
+  const tracing = config.otel ? await startTracing(config.otel.endpoint, config.otel.serviceName) : null;
   const simulated = config.mode === 'simulator';
   const ownsSimulator = simulated && !deps.simulator;
   const simulator = simulated ? (deps.simulator ?? (await startSimulator({ stepMs: config.simulatorStepMs }))) : null;
@@ -221,7 +223,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   app.use((req, res, next) => {
     const scope = requestScopeFrom(req.headers);
     res.setHeader('x-request-id', scope.requestId);
-    runInScope(scope, next);
+    runInScope(scope, () => traceHttpRequest(req, res, next));
   });
   // GraphiQL for browsers (static page and assets, no data): before the secret check and Apollo.
   app.use(createGraphiqlRouter({ enabled: config.graphiql }));
@@ -254,6 +256,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
       // Keep answering (readiness says draining) so the router stops sending before we close.
       if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
       await apollo.stop();
+      await tracing?.shutdown(); // after the last request's span has ended
       await transport.close();
       if (ownsSimulator && simulator) await simulator.stop();
     })());
@@ -285,6 +288,7 @@ function operationLog(logger: Logger): ApolloServerPlugin<RequestContext> {
           const codes = (rc.errors ?? []).map((e) => (e.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR');
           const body = rc.response.body;
           const resultErrors = body.kind === 'single' ? (body.singleResult.errors ?? []).map((e) => e.extensions?.code) : [];
+          annotateOperation(rc.operationName ?? null, codes.length ? codes : resultErrors);
           logger.info(
             { requestId: currentScope()?.requestId, operationName: rc.operationName ?? null, ms: Math.round(performance.now() - started), errors: codes.length ? codes : resultErrors },
             'graphql operation',

@@ -5,6 +5,7 @@
  */
 import { BulkheadPolicy, BulkheadRejectedError } from 'cockatiel';
 import { JobError } from '../errors.js';
+import { traceProviderCall } from '../observability/tracing.js';
 import type { JobKey, ProviderClient, ProviderJob, ProviderName } from './types.js';
 
 export interface ProviderRegistryOptions {
@@ -49,7 +50,9 @@ export class ProviderRegistry {
       throw new JobError('PROVIDER_NOT_CONFIGURED', `${key.provider} has no credentials configured on this server`, { provider: key.provider });
     }
     try {
-      return await this.#bulkhead(key.provider).execute(() => this.#timed(client, key, signal), signal);
+      const call = () => this.#timed(client, key, signal);
+      const attributes = { 'jobs.provider': key.provider, 'jobs.region': key.region, 'jobs.job_id': key.jobId };
+      return await this.#bulkhead(key.provider).execute(() => traceProviderCall(attributes, call, codeOf), signal);
     } catch (err) {
       if (err instanceof BulkheadRejectedError) {
         throw new JobError('PROVIDER_UNAVAILABLE', `${key.provider}: too many calls queued on this server`, { provider: key.provider });
@@ -80,4 +83,8 @@ export class ProviderRegistry {
     }
     return b;
   }
+}
+
+function codeOf(err: unknown): string {
+  return err instanceof JobError ? err.code : 'INTERNAL_SERVER_ERROR';
 }
