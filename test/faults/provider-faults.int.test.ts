@@ -15,7 +15,7 @@ import type { ProviderName } from '../../src/providers/types.js';
 import { createServer, type RunningServer } from '../../src/server.js';
 import { SIMULATOR_HUAWEI_PROJECT_ID } from '../../src/simulator/credentials.js';
 import type { FakeFault } from '../../src/simulator/fake-server.js';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator } from '../../src/simulator/index.js';
 import { startTestServer, type GqlResult, type TestServer } from '../helpers/server.js';
 import { connect, subscribe, type Subscription } from '../helpers/ws-client.js';
 

@@ -4,8 +4,7 @@
  * Times are documented as strings ("yyyy-mm-ddThh:mm:ssZ" or a `+0800` offset) but the example
  * sends epoch-ms numbers; both are read (providers.md §A.2).
  */
-import { JobError } from '../../errors.js';
-import { toGlobalId } from '../job-id.js';
+import { commonJobFields, missingField, stateFrom } from '../job-fields.js';
 import { isTerminalState, type CfwJob, type JobKey, type JobState } from '../types.js';
 import { asDate, asObject, asString } from '../wire.js';
 
@@ -25,28 +24,16 @@ export function mapCfwJob(key: JobKey, body: unknown, requestId: string | null):
   const data = asObject(root?.data);
   const status = asString(data?.status);
   if (!root || !data || status === null || status === '') {
-    throw new JobError('PROVIDER_BAD_RESPONSE', 'CFW answered without data.status', {
-      provider: 'CFW',
-      ...(requestId ? { requestId } : {}),
-    });
+    throw missingField('CFW', 'data.status', requestId);
   }
-  const state = Object.hasOwn(CFW_STATUS, status) ? (CFW_STATUS[status] as JobState) : 'UNKNOWN';
+  const state = stateFrom(CFW_STATUS, status);
   const terminal = isTerminalState(state);
   const beginTime = asDate(data.begin_time);
   const endTime = asDate(data.end_time);
   return {
-    id: toGlobalId(key),
     provider: 'CFW',
-    region: key.region,
-    projectId: key.projectId,
-    jobId: key.jobId,
-    state,
-    rawStatus: status,
-    terminal,
-    startedAt: beginTime,
     // A running job's end_time (if any) is not a finish time.
-    finishedAt: terminal ? endTime : null,
-    providerRequestId: requestId,
+    ...commonJobFields(key, status, state, { startedAt: beginTime, finishedAt: terminal ? endTime : null }, requestId),
     status,
     beginTime,
     endTime,

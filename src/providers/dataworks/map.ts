@@ -3,9 +3,8 @@
  * Response: `{ RequestId, JobStatus: { JobId, JobType, Completed, Status, Error, CreateTime } }`
  * (../../../../shared/providers.md §A.1).
  */
-import { JobError } from '../../errors.js';
-import { toGlobalId } from '../job-id.js';
-import { isTerminalState, type DataWorksJob, type JobKey, type JobState } from '../types.js';
+import { commonJobFields, missingField, stateFrom } from '../job-fields.js';
+import type { DataWorksJob, JobKey, JobState } from '../types.js';
 import { asBoolean, asDate, asObject, asString, tryParseJson } from '../wire.js';
 
 /**
@@ -30,32 +29,19 @@ export function mapDataWorksJob(key: JobKey, body: string, requestId: string | n
   const jobStatus = asObject(root?.JobStatus);
   const status = asString(jobStatus?.Status);
   if (!root || !jobStatus || status === null) {
-    throw new JobError('PROVIDER_BAD_RESPONSE', 'DATAWORKS answered without JobStatus.Status', {
-      provider: 'DATAWORKS',
-      ...(requestId ? { requestId } : {}),
-    });
+    throw missingField('DATAWORKS', 'JobStatus.Status', requestId);
   }
-  const state = DATAWORKS_STATES[status] ?? 'UNKNOWN';
+  const state = stateFrom(DATAWORKS_STATES, status);
   const completed = asBoolean(jobStatus.Completed);
   // The doc example pairs Completed "False" with Status "Success": Status decides the state, and
   // `terminal` always agrees with the state, so a screen never sees a final event that says RUNNING.
   // `completed` is still exposed as sent; a Completed "True" while Status says Running keeps polling
   // until Status catches up.
-  const terminal = isTerminalState(state);
   // CreateTime is typed string but sent as epoch ms (number); asDate takes ms, numeric string or ISO.
   const createTime = asDate(jobStatus.CreateTime);
   return {
     provider: 'DATAWORKS',
-    id: toGlobalId(key),
-    region: key.region,
-    projectId: key.projectId,
-    jobId: key.jobId,
-    state,
-    rawStatus: status,
-    terminal,
-    startedAt: createTime,
-    finishedAt: null,
-    providerRequestId: requestId ?? asString(root.RequestId),
+    ...commonJobFields(key, status, state, { startedAt: createTime, finishedAt: null }, requestId ?? asString(root.RequestId)),
     jobType: asString(jobStatus.JobType),
     completed,
     status,

@@ -4,8 +4,7 @@
  * result_format/result_path/execution_details_path (providers.md §A.4). Durations and counts stay
  * JS numbers (GraphQL Long); `detail` is kept raw and also parsed into result columns.
  */
-import { JobError } from '../../errors.js';
-import { toGlobalId } from '../job-id.js';
+import { commonJobFields, missingField, stateFrom } from '../job-fields.js';
 import { isTerminalState, type DliJob, type JobKey, type JobState } from '../types.js';
 import { asArray, asBoolean, asDate, asInteger, asObject, asString, tryParseJson } from '../wire.js';
 
@@ -65,27 +64,21 @@ export function mapDliJob(key: JobKey, body: unknown, requestId: string | null):
   const b = asObject(body);
   const status = asString(b?.status);
   if (!b || status === null || status === '') {
-    throw new JobError('PROVIDER_BAD_RESPONSE', 'DLI answered without a job status', {
-      provider: 'DLI',
-      ...(requestId ? { requestId } : {}),
-    });
+    throw missingField('DLI', 'a job status', requestId);
   }
-  const state = Object.hasOwn(DLI_STATUS, status) ? (DLI_STATUS[status] as JobState) : 'UNKNOWN';
+  const state = stateFrom(DLI_STATUS, status);
   const terminal = isTerminalState(state);
   const startTime = asDate(b.start_time);
   const durationMs = asInteger(b.duration);
   return {
-    id: toGlobalId(key),
     provider: 'DLI',
-    region: key.region,
-    projectId: key.projectId,
-    jobId: key.jobId,
-    state,
-    rawStatus: status,
-    terminal,
-    startedAt: startTime,
-    finishedAt: terminal && startTime && durationMs !== null ? new Date(startTime.getTime() + durationMs) : null,
-    providerRequestId: requestId,
+    ...commonJobFields(
+      key,
+      status,
+      state,
+      { startedAt: startTime, finishedAt: terminal && startTime && durationMs !== null ? new Date(startTime.getTime() + durationMs) : null },
+      requestId,
+    ),
     // A 200 carrying a status is a successful lookup even if the flag is missing.
     isSuccess: asBoolean(b.is_success) ?? true,
     message: asString(b.message),

@@ -2,9 +2,8 @@
  * NLB `GetJobStatus` (2022-04-30) response `{ RequestId, Status }` → {@link NlbJob}. Pure.
  * (../../../../shared/providers.md §A.3)
  */
-import { JobError } from '../../errors.js';
-import { toGlobalId } from '../job-id.js';
-import { isTerminalState, type JobKey, type JobState, type NlbJob } from '../types.js';
+import { commonJobFields, missingField, stateFrom } from '../job-fields.js';
+import type { JobKey, JobState, NlbJob } from '../types.js';
 import { asObject, asString, tryParseJson } from '../wire.js';
 
 /**
@@ -27,27 +26,13 @@ export function mapNlbJob(key: JobKey, body: string, requestId: string | null): 
   const root = asObject(tryParseJson(body));
   const status = asString(root?.Status);
   if (!root || status === null) {
-    throw new JobError('PROVIDER_BAD_RESPONSE', 'NLB answered without Status', {
-      provider: 'NLB',
-      ...(requestId ? { requestId } : {}),
-    });
+    throw missingField('NLB', 'Status', requestId);
   }
-  // Own-property lookup so that e.g. "constructor" cannot hit Object.prototype.
-  const lower = status.trim().toLowerCase();
-  const state: JobState = Object.hasOwn(NLB_STATES, lower) ? (NLB_STATES[lower] as JobState) : 'UNKNOWN';
+  const state = stateFrom(NLB_STATES, status.trim().toLowerCase());
   return {
     provider: 'NLB',
-    id: toGlobalId(key),
-    region: key.region,
-    projectId: key.projectId,
-    jobId: key.jobId,
-    state,
-    rawStatus: status,
-    terminal: isTerminalState(state),
     // The API reports no times.
-    startedAt: null,
-    finishedAt: null,
-    providerRequestId: requestId ?? asString(root.RequestId),
+    ...commonJobFields(key, status, state, { startedAt: null, finishedAt: null }, requestId ?? asString(root.RequestId)),
     status,
   };
 }

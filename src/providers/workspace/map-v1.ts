@@ -3,8 +3,7 @@
  * https://support.huaweicloud.com/intl/es-us/api-workspace/ShowJob_0.html (seed 004, deprecated
  * upstream); JobDetail per go-v3 `workspaceapp/v1/model/model_job_detail.go`.
  */
-import { JobError } from '../../errors.js';
-import { toGlobalId } from '../job-id.js';
+import { commonJobFields, missingField, stateFrom } from '../job-fields.js';
 import { isTerminalState, type JobKey, type JobState, type WorkspaceJob, type WorkspaceSubJob } from '../types.js';
 import { asArray, asDate, asInteger, asObject, asString } from '../wire.js';
 import { mapWorkspaceEntities } from './entities.js';
@@ -18,7 +17,7 @@ export const WORKSPACE_V1_STATUS: Readonly<Record<number, JobState>> = {
 };
 
 function stateOf(code: number | null): JobState {
-  return code !== null && Object.hasOwn(WORKSPACE_V1_STATUS, code) ? (WORKSPACE_V1_STATUS[code] as JobState) : 'UNKNOWN';
+  return stateFrom(WORKSPACE_V1_STATUS, code === null ? null : String(code));
 }
 
 /** The wire value as text: 2 → "2"; a non-numeric value verbatim; null when absent. */
@@ -54,10 +53,7 @@ export function mapWorkspaceV1Job(key: JobKey, body: unknown, requestId: string 
   const job = asObject(asObject(body)?.job);
   const rawStatus = rawOf(job?.job_status);
   if (!job || rawStatus === null) {
-    throw new JobError('PROVIDER_BAD_RESPONSE', 'Workspace answered without job.job_status', {
-      provider: 'WORKSPACE',
-      ...(requestId ? { requestId } : {}),
-    });
+    throw missingField('WORKSPACE', 'job.job_status', requestId);
   }
   const code = asInteger(job.job_status);
   const state = stateOf(code);
@@ -66,17 +62,8 @@ export function mapWorkspaceV1Job(key: JobKey, body: unknown, requestId: string 
   const endTime = asDate(job.end_time);
   const subJobs = (asArray(job.sub_jobs) ?? []).map(mapSubJob).filter((s): s is WorkspaceSubJob => s !== null);
   return {
-    id: toGlobalId(key),
     provider: 'WORKSPACE',
-    region: key.region,
-    projectId: key.projectId,
-    jobId: key.jobId,
-    state,
-    rawStatus,
-    terminal,
-    startedAt: beginTime,
-    finishedAt: terminal ? endTime : null,
-    providerRequestId: requestId,
+    ...commonJobFields(key, rawStatus, state, { startedAt: beginTime, finishedAt: terminal ? endTime : null }, requestId),
     apiVersion: 'V1',
     jobTypeCode: asInteger(job.job_type),
     jobType: null,

@@ -5,8 +5,7 @@
  * Sub-jobs are read defensively: the SDK model sends `job_resource_info` (one object) and
  * `error_message`, older descriptions `entities` (array) and `fail_reason`; both are accepted.
  */
-import { JobError } from '../../errors.js';
-import { toGlobalId } from '../job-id.js';
+import { commonJobFields, missingField, stateFrom } from '../job-fields.js';
 import { isTerminalState, type JobKey, type JobState, type WorkspaceJob, type WorkspaceSubJob } from '../types.js';
 import { asArray, asDate, asInteger, asObject, asString } from '../wire.js';
 import { mapWorkspaceEntities } from './entities.js';
@@ -31,10 +30,6 @@ export const WORKSPACE_V2_SUB_STATUS: Readonly<Record<string, JobState>> = {
   ABORTING: 'RUNNING',
 };
 
-function lookup(table: Readonly<Record<string, JobState>>, status: string | null): JobState {
-  return status !== null && Object.hasOwn(table, status) ? (table[status] as JobState) : 'UNKNOWN';
-}
-
 function mapSubJob(value: unknown): WorkspaceSubJob | null {
   const s = asObject(value);
   if (!s) return null;
@@ -46,7 +41,7 @@ function mapSubJob(value: unknown): WorkspaceSubJob | null {
     jobType: asString(s.job_type),
     jobStatusCode: null,
     status,
-    state: lookup(WORKSPACE_V2_SUB_STATUS, status),
+    state: stateFrom(WORKSPACE_V2_SUB_STATUS, status),
     entities: mapWorkspaceEntities(s.entities, s.job_resource_info),
     beginTime: asDate(s.begin_time),
     endTime: asDate(s.end_time),
@@ -63,28 +58,16 @@ export function mapWorkspaceV2Job(key: JobKey, body: unknown, requestId: string 
   const b = asObject(body);
   const status = asString(b?.status);
   if (!b || status === null || status === '') {
-    throw new JobError('PROVIDER_BAD_RESPONSE', 'Workspace answered without a job status', {
-      provider: 'WORKSPACE',
-      ...(requestId ? { requestId } : {}),
-    });
+    throw missingField('WORKSPACE', 'a job status', requestId);
   }
-  const state = lookup(WORKSPACE_V2_STATUS, status);
+  const state = stateFrom(WORKSPACE_V2_STATUS, status);
   const terminal = isTerminalState(state);
   const beginTime = asDate(b.begin_time);
   const endTime = asDate(b.end_time);
   const subJobs = (asArray(b.sub_jobs) ?? []).map(mapSubJob).filter((s): s is WorkspaceSubJob => s !== null);
   return {
-    id: toGlobalId(key),
     provider: 'WORKSPACE',
-    region: key.region,
-    projectId: key.projectId,
-    jobId: key.jobId,
-    state,
-    rawStatus: status,
-    terminal,
-    startedAt: beginTime,
-    finishedAt: terminal ? endTime : null,
-    providerRequestId: requestId,
+    ...commonJobFields(key, status, state, { startedAt: beginTime, finishedAt: terminal ? endTime : null }, requestId),
     apiVersion: 'V2',
     jobTypeCode: null,
     jobType: asString(b.job_type),
