@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { AlibabaCredentials, HuaweiAuth, ProviderName } from './providers/types.js';
 import { PROVIDERS } from './providers/types.js';
+import type { ResilienceSettings } from './providers/resilience/index.js';
 import type { AllowList } from './security/allow-list.js';
 
 export type JobsMode = 'simulator' | 'live';
@@ -84,24 +85,7 @@ export interface Config {
     wsSubscriptionsPerConnection: number;
   };
   /** Retries, call deadline, circuit breakers and rate limits of provider calls (src/providers/resilience). */
-  resilience: {
-    /** Attempts per provider call, the first included (`JOBS_RETRY_MAX_ATTEMPTS`). @default 3 */
-    retryMaxAttempts: number;
-    /** Ceiling of the first retry's jittered delay (`JOBS_RETRY_BASE_MS`). @default 100 */
-    retryBaseMs: number;
-    /** Ceiling of any retry delay, Retry-After included (`JOBS_RETRY_MAX_DELAY_MS`). @default 5_000 */
-    retryMaxDelayMs: number;
-    /** One deadline per call across all attempts (`JOBS_CALL_DEADLINE_MS`). @default 20_000 */
-    callDeadlineMs: number;
-    /** Consecutive failed attempts that open a provider+region breaker (`JOBS_BREAKER_THRESHOLD`). @default 5 */
-    breakerThreshold: number;
-    /** Open breaker's fail-fast period before a probe (`JOBS_BREAKER_COOLDOWN_MS`). @default 30_000 */
-    breakerCooldownMs: number;
-    /** Requests per second per provider+region (`JOBS_RATE_LIMIT_PER_SEC`). @default 50 */
-    rateLimitPerSec: number;
-    /** Token bucket size (`JOBS_RATE_LIMIT_BURST`). @default 50 */
-    rateLimitBurst: number;
-  };
+  resilience: ResilienceSettings;
 }
 
 export class ConfigError extends Error {

@@ -6,6 +6,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { rfc3986 } from './percent-encoding.js';
 
 /** The parts of a received request the signature covers. */
 export interface ReceivedRequest {
@@ -30,18 +31,6 @@ export function parseAcs3Authorization(value: string | undefined): ParsedAcs3Aut
   if (!m) return null;
   const [, accessKeyId, signed, signature] = m as unknown as [string, string, string, string];
   return { accessKeyId, signedHeaders: signed.split(';'), signature };
-}
-
-const UNRESERVED = /[A-Za-z0-9\-_.~]/;
-
-/** RFC 3986 encoding byte by byte (upper-case hex), independent of encodeURIComponent. */
-function rfc3986(text: string): string {
-  let out = '';
-  for (const byte of Buffer.from(text, 'utf8')) {
-    const ch = String.fromCharCode(byte);
-    out += byte < 0x80 && UNRESERVED.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
 }
 
 /** Decodes `%XX` sequences only; `+` stays a literal plus (RFC 3986, not form encoding). */

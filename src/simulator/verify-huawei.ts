@@ -6,6 +6,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { rfc3986 } from './percent-encoding.js';
 
 /** The parts of a received request the check reads (a FakeRequest fits). */
 export interface ReceivedRequest {
@@ -26,18 +27,6 @@ export type HuaweiVerifyFailure =
   | 'bad-signature';
 
 export type HuaweiVerifyResult = { ok: true; ak: string; signedHeaders: string[] } | { ok: false; reason: HuaweiVerifyFailure };
-
-const UNRESERVED = /[A-Za-z0-9\-_.~]/;
-
-/** RFC 3986 encoding done byte by byte over UTF-8 (deliberately not via encodeURIComponent). */
-function pct(text: string): string {
-  let out = '';
-  for (const byte of Buffer.from(text, 'utf8')) {
-    const ch = String.fromCharCode(byte);
-    out += byte < 0x80 && UNRESERVED.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
 
 /** Percent-decoding to bytes; malformed escapes are kept literally. */
 function unpct(text: string): string {
@@ -69,7 +58,7 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | undef
 
 /** The gateway's canonical request for what was received, signing exactly `signed` headers. */
 export function rebuildCanonicalRequest(req: ReceivedRequest, signed: readonly string[]): string {
-  const segments = req.path.split('/').map((s) => pct(unpct(s)));
+  const segments = req.path.split('/').map((s) => rfc3986(unpct(s)));
   let uri = segments.join('/');
   if (!uri.endsWith('/')) uri += '/';
 
@@ -77,7 +66,7 @@ export function rebuildCanonicalRequest(req: ReceivedRequest, signed: readonly s
   for (const part of req.rawQuery.split('&')) {
     if (!part) continue;
     const at = part.indexOf('=');
-    params.push(at < 0 ? [pct(unpct(part)), ''] : [pct(unpct(part.slice(0, at))), pct(unpct(part.slice(at + 1)))]);
+    params.push(at < 0 ? [rfc3986(unpct(part)), ''] : [rfc3986(unpct(part.slice(0, at))), rfc3986(unpct(part.slice(at + 1)))]);
   }
   params.sort((a, b) => Buffer.compare(Buffer.from(`${a[0]}\u0000${a[1]}`), Buffer.from(`${b[0]}\u0000${b[1]}`)));
   const query = params.map(([k, v]) => k + '=' + v).join('&');
