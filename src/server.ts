@@ -192,7 +192,9 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
-    logger,
+    // Apollo's start-up chatter ("Enabling inline tracing…") is debug for us: the first info line
+    // must say which mode the server runs in.
+    logger: { debug: (m) => logger.debug(m), info: (m) => logger.debug(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
     formatError,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
