@@ -52,6 +52,8 @@ export interface Config {
     /** How long a terminal snapshot is remembered for late subscribers. @default 300_000 */
     terminalTtlMs: number;
   };
+  /** How long a running job's answer to one query is reused for other queries (0: never). @default 1_000 */
+  queryCoalesceMs: number;
   /** graphql-ws keep-alive ping interval in ms. @default 12_000 */
   wsKeepAliveMs: number;
   /** On shutdown, how long /readyz reports draining before the listener closes (load balancers notice). @default 0 */
@@ -205,6 +207,7 @@ export function resolveConfig(env: Env): Readonly<Config> {
     providerDeadlineMs: read(env, 'JOBS_PROVIDER_DEADLINE_MS', int(100, 300_000), 10_000),
     simulatorStepMs: read(env, 'JOBS_SIMULATOR_STEP_MS', int(1, 3_600_000), 3_000),
     poll,
+    queryCoalesceMs: read(env, 'JOBS_QUERY_COALESCE_MS', int(0, 60_000), 1_000),
     wsKeepAliveMs: read(env, 'JOBS_WS_KEEPALIVE_MS', int(0, 600_000), 12_000),
     shutdownDelayMs: read(env, 'JOBS_SHUTDOWN_DELAY_MS', int(0, 60_000), 0),
     redis: readRedis(env),

@@ -6,12 +6,15 @@ import { createJobLoader, type JobLoader } from './loaders/jobs.js';
 import type { Metrics } from './observability/metrics.js';
 import type { JobWatchSource } from './polling/cluster-hub.js';
 import type { PollEngine } from './polling/engine.js';
+import type { JobFetcher } from './loaders/job-source.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import type { RefDefaults } from './refs.js';
 
 /** Process-wide services the resolvers use. */
 export interface Services {
   registry: ProviderRegistry;
+  /** Where queries fetch jobs: finished-job cache, pollers' latest state, single flight, then the registry. */
+  jobs: JobFetcher;
   /** The process's poll engine: one poller per job. */
   engine: PollEngine;
   /** What subscriptions watch through: the engine itself, or the Redis-coordinated hub. */
@@ -28,5 +31,5 @@ export interface RequestContext {
 }
 
 export function createContext(services: Services, signal?: AbortSignal): RequestContext {
-  return { services, loader: createJobLoader(services.registry, signal) };
+  return { services, loader: createJobLoader(services.jobs, signal) };
 }

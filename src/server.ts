@@ -30,6 +30,7 @@ import type { BreakerState } from './providers/resilience/circuit-breaker.js';
 import { PROVIDERS } from './providers/types.js';
 import { ClusterHub } from './polling/cluster-hub.js';
 import { PollEngine } from './polling/engine.js';
+import { JobSource } from './loaders/job-source.js';
 import { RedisCoordinator } from './pubsub/redis.js';
 import type { Clock } from './polling/clock.js';
 import { createSchema } from './schema/index.js';
@@ -150,8 +151,17 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
         ...(deps.clock ? { clock: deps.clock } : {}),
       })
     : null;
+  // Queries: finished jobs from memory, watched jobs from their poller, one call per job at a time.
+  const jobs = new JobSource({
+    registry,
+    peek: (id) => engine.peek(id) ?? hub?.peek(id),
+    coalesceMs: config.queryCoalesceMs,
+    terminalTtlMs: config.poll.terminalTtlMs,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
   const services: Services = {
     registry,
+    jobs,
     engine,
     watcher: hub ?? engine,
     maxRefs: config.maxRefs,
@@ -169,7 +179,9 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     maxDepth: { n: config.limits.maxDepth },
     maxAliases: { n: config.limits.maxAliases },
     costLimit: { maxCost: config.limits.maxCost },
-    maxTokens: { n: config.limits.maxTokens },
+    // Token limit in the parser instead (parseOptions below): armor's plugin turns every syntax
+    // error into HTTP 500 (graphql-armor#571).
+    maxTokens: { enabled: false },
     maxDirectives: { n: 50 },
     blockFieldSuggestion: { enabled: config.production },
   }).protect();
@@ -183,6 +195,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     services,
     metrics,
     validationRules: armor.validationRules,
+    maxTokens: config.limits.maxTokens,
     keepAliveMs: config.wsKeepAliveMs,
     routerSecret: config.routerSecret,
     connectionsPerIp: config.limits.wsConnectionsPerIp,
@@ -198,6 +211,10 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     formatError,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
+    parseOptions: { maxTokens: config.limits.maxTokens },
+    // main.ts owns SIGTERM/SIGINT; Apollo's own handler would close the listener at once (no drain
+    // delay) and re-raise the signal, killing the process before our shutdown finishes.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     validationRules: armor.validationRules,
     // armor is typed against the CJS build of @apollo/server; the plugin objects are the same.

@@ -5,15 +5,16 @@
  */
 import DataLoader from 'dataloader';
 import { fromGlobalId, toGlobalId } from '../providers/job-id.js';
-import type { ProviderRegistry } from '../providers/registry.js';
+import type { JobFetcher } from './job-source.js';
 import type { JobKey, ProviderJob } from '../providers/types.js';
 
 export type JobLoader = DataLoader<string, ProviderJob>;
 
-export function createJobLoader(registry: ProviderRegistry, signal?: AbortSignal): JobLoader {
+/** `source`: the query path (caches, single flight) or, for the poll engine, the registry itself. */
+export function createJobLoader(source: JobFetcher, signal?: AbortSignal): JobLoader {
   return new DataLoader<string, ProviderJob>(
     async (ids) => {
-      const settled = await Promise.allSettled(ids.map((id) => registry.fetchJob(fromGlobalId(id), signal)));
+      const settled = await Promise.allSettled(ids.map((id) => source.fetchJob(fromGlobalId(id), signal)));
       return settled.map((r) => (r.status === 'fulfilled' ? r.value : toError(r.reason)));
     },
     // One batch per tick, however many keys; the bulkhead below does the pacing.

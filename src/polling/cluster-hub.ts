@@ -15,7 +15,7 @@
  * status even if the sequences drifted apart meanwhile.
  */
 import { toGlobalId } from '../providers/job-id.js';
-import type { JobKey } from '../providers/types.js';
+import type { JobKey, ProviderJob } from '../providers/types.js';
 import type { Coordinator, JobEventRecord, Unsubscribe } from '../pubsub/types.js';
 import { systemClock, type Clock } from './clock.js';
 import type { PollEngine, WatchEvent, Watcher } from './engine.js';
@@ -112,6 +112,11 @@ export class ClusterHub implements JobWatchSource {
       e.watchers.delete(w);
       if (e.watchers.size === 0) this.#track(this.#close(e));
     };
+  }
+
+  /** The latest cluster-wide event of a job this replica watches (it may not poll it itself). */
+  peek(id: string): ProviderJob | undefined {
+    return this.#entries.get(id)?.last?.job;
   }
 
   /** Resolves when no coordinator call started by the hub is pending (test seam). */

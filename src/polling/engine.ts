@@ -147,6 +147,14 @@ export class PollEngine {
     };
   }
 
+  /**
+   * The latest state a poller saw for a job (or its cached final state), without a provider call;
+   * undefined when nothing watches the job. Queries use it: the poller is at most one interval behind.
+   */
+  peek(id: string): ProviderJob | undefined {
+    return this.#pollers.get(id)?.last ?? this.#terminal.get(id)?.job;
+  }
+
   /** Resolves once no provider call started by the engine is in flight (test seam). */
   whenIdle(): Promise<void> {
     if (this.#inFlight === 0) return Promise.resolve();

@@ -35,10 +35,33 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: extensionsOf(original) };
   }
   const code = formatted.extensions?.code;
+  if (isRequestError(error)) {
+    return { message: formatted.message, locations: formatted.locations, extensions: { code: requestErrorCode(error) } };
+  }
   if (code === undefined || code === 'INTERNAL_SERVER_ERROR') {
     return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   }
   // Keep Apollo's own codes, but never a stacktrace.
   const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
   return { ...formatted, extensions };
+}
+
+/**
+ * graphql-js and Apollo report faults of the request itself (syntax, validation, variable values,
+ * an operation type the schema does not have, a malformed persisted-query extension) as
+ * GraphQLErrors with no path and no original error other than graphql-js's own; a failure while
+ * executing has a path or wraps what was thrown. Apollo codes most of them over HTTP, graphql-ws
+ * none, so they are coded here (an error that already has a code keeps it).
+ */
+function isRequestError(error: unknown): error is GraphQLError {
+  if (!(error instanceof GraphQLError) || error.extensions.code !== undefined || error.path !== undefined) return false;
+  // Variable values: graphql-js keeps its own coercion error as the original.
+  return error.originalError == null || error.originalError instanceof GraphQLError;
+}
+
+function requestErrorCode(error: GraphQLError): string {
+  if (error.message.startsWith('Syntax Error')) return 'GRAPHQL_PARSE_FAILED';
+  if (error.message.startsWith('Variable "$')) return 'BAD_USER_INPUT';
+  if (error.extensions.http !== undefined) return 'BAD_REQUEST';
+  return 'GRAPHQL_VALIDATION_FAILED';
 }

@@ -2,6 +2,7 @@
  * Query and entity resolvers. Every job lookup goes through the request's loader, so `jobs`,
  * nested selections and federation `_entities` share one deduplicating batch.
  */
+import { GraphQLError } from 'graphql';
 import { GraphQLDateTime, GraphQLJSON, GraphQLLong } from 'graphql-scalars';
 import { JobError, isJobError } from '../errors.js';
 import { loadJob } from '../loaders/jobs.js';
@@ -10,6 +11,7 @@ import type { ProviderJob, ProviderName } from '../providers/types.js';
 import { resolveJobRef, validateJobKey } from '../refs.js';
 import type { RequestContext } from '../context.js';
 import { createJobStatusStream, type StreamItem, type WatchTarget } from '../subscriptions/job-status-stream.js';
+import { hintJob, nested } from './cache-hints.js';
 import { toGraphQLError } from './format-error.js';
 import type { Resolvers } from './generated.js';
 
@@ -26,20 +28,28 @@ function resolveType(job: { provider: ProviderName }) {
   return TYPENAME[job.provider];
 }
 
+/** Sets the field's cache hint from the job once it is loaded (long for finished jobs, none else). */
+function hinted<T extends ProviderJob>(loading: Promise<T>, info: unknown): Promise<T> {
+  return loading.then((job) => {
+    hintJob(info, job);
+    return job;
+  });
+}
+
 /**
  * Resolves a federation representation `{ id }` of one provider's type through the loader. An id
  * that is malformed or belongs to another type is BAD_USER_INPUT at that representation's index.
  */
 function referenceResolver<P extends ProviderName>(provider: P) {
   const typename = TYPENAME[provider];
-  return (ref: { id?: unknown }, ctx: RequestContext): Promise<Extract<ProviderJob, { provider: P }>> => {
+  return (ref: { id?: unknown }, ctx: RequestContext, info?: unknown): Promise<Extract<ProviderJob, { provider: P }>> => {
     try {
       if (typeof ref.id !== 'string') throw new JobError('BAD_USER_INPUT', `${typename} representation needs a string id`);
       const key = validateJobKey(fromGlobalId(ref.id), ctx.services.defaults);
       if (key.provider !== provider) {
         throw new JobError('BAD_USER_INPUT', `id belongs to ${TYPENAME[key.provider]}, not ${typename}`, { provider: key.provider });
       }
-      return loadJob(ctx.loader, key) as Promise<Extract<ProviderJob, { provider: P }>>;
+      return hinted(loadJob(ctx.loader, key) as Promise<Extract<ProviderJob, { provider: P }>>, info);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -51,15 +61,15 @@ export const resolvers = {
   Long: GraphQLLong,
   JSON: GraphQLJSON,
   Query: {
-    job: (_parent, { ref }, ctx) => loadJob(ctx.loader, resolveJobRef(ref, ctx.services.defaults)),
-    jobs: (_parent, { refs }, ctx) => {
+    job: (_parent, { ref }, ctx, info) => hinted(loadJob(ctx.loader, resolveJobRef(ref, ctx.services.defaults)), info),
+    jobs: (_parent, { refs }, ctx, info) => {
       if (refs.length > ctx.services.maxRefs) {
         throw new JobError('BAD_USER_INPUT', `jobs accepts at most ${ctx.services.maxRefs} refs, got ${refs.length}`);
       }
       // A promise per item: a failed ref becomes null at its own index with its own error.
       return refs.map((ref) => {
         try {
-          return loadJob(ctx.loader, resolveJobRef(ref, ctx.services.defaults));
+          return hinted(loadJob(ctx.loader, resolveJobRef(ref, ctx.services.defaults)), info);
         } catch (err) {
           return Promise.reject(err);
         }
@@ -81,13 +91,17 @@ export const resolvers = {
             throw err;
           }
         });
-        const gauge = ctx.services.metrics?.subscriptionsActive;
-        gauge?.inc();
-        return createJobStatusStream(ctx.services.watcher, targets, () => gauge?.dec());
+        // One stream per distinct operation: the WebSocket transport shares it between identical
+        // subscribers and counts them (jobs_subscriptions_active).
+        return createJobStatusStream(ctx.services.watcher, targets);
       },
       // A per-ref error becomes a `next` message with data null and the coded error; the
       // subscription itself goes on with the other refs.
-      resolve: (item: StreamItem) => {
+      resolve: (item: StreamItem | undefined) => {
+        // Over HTTP a subscription operation is executed once, without an event.
+        if (item === undefined) {
+          throw new GraphQLError('subscriptions are served over WebSocket (graphql-transport-ws) on /graphql', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+        }
         if (item.kind === 'change') return item.change;
         const err = toGraphQLError(item.error);
         Object.assign(err.extensions, { ref: { provider: item.ref.provider, jobId: item.ref.jobId } });
@@ -100,6 +114,7 @@ export const resolvers = {
   DataWorksJob: { __resolveReference: referenceResolver('DATAWORKS') },
   NlbJob: { __resolveReference: referenceResolver('NLB') },
   CfwJob: { __resolveReference: referenceResolver('CFW') },
-  DliJob: { __resolveReference: referenceResolver('DLI') },
-  WorkspaceJob: { __resolveReference: referenceResolver('WORKSPACE') },
+  DliJob: { __resolveReference: referenceResolver('DLI'), columns: nested('columns'), tags: nested('tags') },
+  WorkspaceJob: { __resolveReference: referenceResolver('WORKSPACE'), subJobs: nested('subJobs') },
+  WorkspaceSubJob: { entities: nested('entities') },
 } satisfies Resolvers;

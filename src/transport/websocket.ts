@@ -6,14 +6,25 @@
  * ends their subscriptions and releases their pollers.
  */
 import type http from 'node:http';
-import { GraphQLError, specifiedRules, validate, type GraphQLSchema, type ValidationRule } from 'graphql';
+import type { Duplex } from 'node:stream';
+import { getOperationAST, GraphQLError, specifiedRules, subscribe, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { createContext, type Services } from '../context.js';
 import type { Metrics } from '../observability/metrics.js';
 import { formatError } from '../schema/format-error.js';
 import { ROUTER_SECRET_HEADER, ROUTER_SECRET_PARAM, secretMatches } from '../security/router-secret.js';
+import { DocumentCache } from './document-cache.js';
+import { SharedSubscriptions } from './shared-subscriptions.js';
+
+/**
+ * A connection with more than this queued for sending is not reading: it is closed (1013, try
+ * again later) rather than buffering events without bound. Reconnecting resubscribes with fresh
+ * snapshots, so nothing is lost but the backlog.
+ */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+const CLOSE_TRY_AGAIN_LATER = 1013;
 
 /** Decides whether a connection may proceed; return false to close it with 4403 Forbidden. */
 export type ConnectHook = (params: Record<string, unknown> | undefined, request: http.IncomingMessage) => boolean | Promise<boolean>;
@@ -24,6 +35,8 @@ export interface WebSocketOptions {
   services: Services;
   metrics: Metrics;
   validationRules: readonly ValidationRule[];
+  /** Parser token limit for subscription documents. @default 5_000 */
+  maxTokens?: number;
   keepAliveMs: number;
   routerSecret: string | null;
   connectionsPerIp: number;
@@ -63,11 +76,24 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
   });
 
   const rules = [...specifiedRules, ...o.validationRules];
+  // One parse and validation per distinct query text; one execution per event per distinct operation.
+  const documents = new DocumentCache(o.schema, rules, undefined, undefined, o.maxTokens);
+  const shared = new SharedSubscriptions<Connection>({
+    context: () => createContext(o.services),
+    send: sendNext,
+    format: formatResult,
+    onJoin: () => o.metrics.subscriptionsActive.inc(),
+    onLeave: () => o.metrics.subscriptionsActive.dec(),
+  });
+  // Who asked for a subscription, from onSubscribe to subscribe (graphql-ws passes only the args).
+  const subscribers = new WeakMap<ExecutionArgs, { connection: Connection; id: string }>();
   const disposable = useServer(
     {
       schema: o.schema,
-      context: () => createContext(o.services),
-      validate: (schema, document) => validate(schema, document, rules),
+      subscribe: (args) => {
+        const who = subscribers.get(args);
+        return who ? shared.subscribe(args, who.connection, who.id) : subscribe(args);
+      },
       onConnect: async (ctx) => {
         if (o.routerSecret !== null) {
           const fromInit = ctx.connectionParams?.[ROUTER_SECRET_PARAM];
@@ -76,7 +102,7 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
         }
         return o.onConnect ? o.onConnect(ctx.connectionParams, ctx.extra.request) : true;
       },
-      onSubscribe: (ctx) => {
+      onSubscribe: (ctx, id, payload) => {
         // graphql-ws reserves the new id in ctx.subscriptions before calling onSubscribe.
         if (Object.keys(ctx.subscriptions).length > o.subscriptionsPerConnection) {
           return [
@@ -85,11 +111,22 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
             }),
           ];
         }
-        return undefined;
+        const cached = documents.get(payload.query);
+        if (cached.errors) return [...cached.errors];
+        const isSubscription = getOperationAST(cached.document, payload.operationName)?.operation === 'subscription';
+        const args: ExecutionArgs = {
+          schema: o.schema,
+          document: cached.document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          // A subscription runs with its shared group's context; a query or mutation with its own.
+          contextValue: isSubscription ? undefined : createContext(o.services),
+        };
+        if (isSubscription) subscribers.set(args, { connection: ctx.extra, id });
+        return args;
       },
       // Same error contract as HTTP: coded extensions, no stack traces, internals masked.
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? formatResult(result) : undefined),
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)) as unknown as readonly GraphQLError[],
     },
     wss,
@@ -103,6 +140,53 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
       await disposable.dispose();
     },
   };
+}
+
+/** An execution result as clients get it: errors in the HTTP error contract. */
+function formatResult(result: ExecutionResult): ExecutionResult | Record<string, unknown> {
+  return result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result;
+}
+
+/** graphql-ws's per-connection `extra` for the ws adapter: one object per connection. */
+interface Connection {
+  socket: WebSocket;
+  request: http.IncomingMessage;
+}
+
+/** A graphql-ws `next` message with an already serialized payload, shared by every identical subscriber. */
+function sendNext(connection: Connection, id: string, payload: Buffer): void {
+  const { socket } = connection;
+  if (socket.readyState !== socket.OPEN) return;
+  if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+    socket.close(CLOSE_TRY_AGAIN_LATER, 'subscriber too slow');
+    return;
+  }
+  corkUntilTickEnd(connection.request.socket);
+  // Only the envelope is encoded per subscriber; the payload bytes are the group's.
+  socket.send(Buffer.concat([Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`), payload, CLOSE_BRACE]), TEXT);
+}
+
+const CLOSE_BRACE = Buffer.from('}');
+/** A Buffer is sent as a text frame (graphql-ws messages are text). */
+const TEXT = { binary: false } as const;
+
+const corked = new Set<Duplex>();
+
+/**
+ * One event goes to every identical subscriber in one synchronous loop, and a connection (a router
+ * multiplexing its clients, say) often carries many of them. Holding the TCP socket's writes until
+ * the loop is done turns those messages into one write system call instead of one each.
+ */
+function corkUntilTickEnd(raw: Duplex): void {
+  if (corked.has(raw)) return;
+  raw.cork();
+  corked.add(raw);
+  if (corked.size === 1) {
+    process.nextTick(() => {
+      for (const s of corked) s.uncork();
+      corked.clear();
+    });
+  }
 }
 
 export { CloseCode };

@@ -8,7 +8,8 @@ let jobs: TestServer;
 let tickets: TicketsSubgraph;
 let gateway: RunningGateway;
 beforeAll(async () => {
-  jobs = await startTestServer();
+  // Each test counts its own provider calls: no answer reuse across queries (JobSource coalescing).
+  jobs = await startTestServer({ env: { JOBS_QUERY_COALESCE_MS: '0' } });
   tickets = await startTicketsSubgraph();
   gateway = await startApolloGateway(supergraphSdl(compose({ sdl: await jobsSdl(jobs), url: jobs.url }, tickets)));
 });
