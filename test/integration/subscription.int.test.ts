@@ -75,6 +75,7 @@ describe('jobStatusChanged over graphql-ws', () => {
     expect(changes.map((c) => c.sequence)).toEqual([1, 2, 3, 4, 5]);
     // Adaptive interval: a 10-minute job polled far less often than once a second.
     const polls = server.simulator.fakes.DLI.requests.length;
+    console.info(`[subscription] 10-minute DLI lifecycle: ${changes.length} events, ${polls} provider calls (a fixed 1 s poll would make ~600)`);
     expect(polls).toBeGreaterThan(5);
     expect(polls).toBeLessThan(80);
   });
@@ -117,6 +118,7 @@ describe('jobStatusChanged over graphql-ws', () => {
     await run(30_000);
     await Promise.all(subs.map((s) => s.completed));
     const polls = server.simulator.fakes.CFW.requests.length;
+    console.info(`[subscription] 50 subscribers on one CFW job: ${polls} provider calls, ${subs.reduce((n, x) => n + x.results.length, 0)} events delivered`);
     expect(polls).toBe(server.services.engine.fetches);
     expect(polls).toBeLessThan(15);
     for (const s of subs) expect(transitions(s)).toEqual(['∅→Running', 'Running→Success']);
