@@ -18,8 +18,12 @@ import type { StreamItem } from '../subscriptions/job-status-stream.js';
 export interface SharedSubscriptionsOptions<C> {
   /** The context one group's execution runs with. */
   context: () => unknown;
-  /** Writes a `next` message for subscription `id` to `channel`; `payload` is serialized JSON (UTF-8). */
-  send: (channel: C, id: string, payload: Buffer) => void;
+  /**
+   * Writes a `next` message for subscription `id` to `channel`; `payload` is serialized JSON
+   * (UTF-8). `job` names the job a status event is about (a slow reader may get only the latest
+   * event per job); per-ref errors have none and are always delivered.
+   */
+  send: (channel: C, id: string, payload: Buffer, job?: string) => void;
   /** What is sent for an execution result (the error contract). */
   format: (result: ExecutionResult) => unknown;
   onJoin?: () => void;
@@ -165,7 +169,7 @@ export class SharedSubscriptions<C> {
       return source;
     }
     g.source = source[Symbol.asyncIterator]();
-    if (g.members.size === 0) this.#close(g);
+    if (g.closed || g.members.size === 0) this.#close(g);
     else void this.#pump(g);
     return null;
   }
@@ -195,7 +199,8 @@ export class SharedSubscriptions<C> {
     const payload = await this.#run(g, item);
     if (item.kind === 'change') g.latest.set(item.change.job.id, { item, snapshot: null });
     else g.errors.push(payload);
-    for (const m of g.members) this.o.send(m.channel, m.id, payload);
+    const job = item.kind === 'change' ? item.change.job.id : undefined;
+    for (const m of g.members) this.o.send(m.channel, m.id, payload, job);
   }
 
   /**
@@ -216,7 +221,7 @@ export class SharedSubscriptions<C> {
       if (g.closed) return false;
       g.members.add(member);
       this.o.onJoin?.();
-      for (const payload of payloads) this.o.send(member.channel, member.id, payload);
+      payloads.forEach((payload, i) => this.o.send(member.channel, member.id, payload, entries[i]!.item.change.job.id));
       for (const payload of g.errors) this.o.send(member.channel, member.id, payload);
       return true;
     }
@@ -236,8 +241,8 @@ export class SharedSubscriptions<C> {
     return isPromiseLike(result) ? Promise.resolve(result).then(serialize) : serialize(result);
   }
 
+  /** Idempotent; also closes a source that only arrived after the group was closed. */
   #close(g: Group<C>): void {
-    if (g.closed) return;
     g.closed = true;
     this.#forget(g);
     void g.source?.return?.();

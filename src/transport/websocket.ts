@@ -16,14 +16,19 @@ import type { Metrics } from '../observability/metrics.js';
 import { formatError } from '../schema/format-error.js';
 import { ROUTER_SECRET_HEADER, ROUTER_SECRET_PARAM, secretMatches } from '../security/router-secret.js';
 import { DocumentCache } from './document-cache.js';
+import { SlowConsumerBacklog } from './backlog.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 
 /**
- * A connection with more than this queued for sending is not reading: it is closed (1013, try
- * again later) rather than buffering events without bound. Reconnecting resubscribes with fresh
- * snapshots, so nothing is lost but the backlog.
+ * Above this many bytes queued on a socket, events wait in the connection's backlog, coalesced to
+ * the latest per subscription and job (see backlog.ts), instead of the socket's buffer.
  */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+const SLOW_CONSUMER_BYTES = 256 * 1024;
+/**
+ * Last resort: a connection with this much queued even so (snapshots and errors are never
+ * coalesced) is closed with 1013, try again later; reconnecting resubscribes with fresh snapshots.
+ */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 const CLOSE_TRY_AGAIN_LATER = 1013;
 
 /** Decides whether a connection may proceed; return false to close it with 4403 Forbidden. */
@@ -154,16 +159,41 @@ interface Connection {
 }
 
 /** A graphql-ws `next` message with an already serialized payload, shared by every identical subscriber. */
-function sendNext(connection: Connection, id: string, payload: Buffer): void {
+function sendNext(connection: Connection, id: string, payload: Buffer, job?: string): void {
   const { socket } = connection;
   if (socket.readyState !== socket.OPEN) return;
   if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
     socket.close(CLOSE_TRY_AGAIN_LATER, 'subscriber too slow');
     return;
   }
-  corkUntilTickEnd(connection.request.socket);
   // Only the envelope is encoded per subscriber; the payload bytes are the group's.
-  socket.send(Buffer.concat([Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`), payload, CLOSE_BRACE]), TEXT);
+  const message = Buffer.concat([Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`), payload, CLOSE_BRACE]);
+  backlogOf(connection).send(message, job === undefined ? undefined : `${id}\u0000${job}`);
+}
+
+const backlogs = new WeakMap<Connection, SlowConsumerBacklog>();
+
+function backlogOf(connection: Connection): SlowConsumerBacklog {
+  let backlog = backlogs.get(connection);
+  if (!backlog) {
+    const { socket } = connection;
+    const raw = connection.request.socket;
+    backlog = new SlowConsumerBacklog(
+      {
+        buffered: () => socket.bufferedAmount,
+        write: (message) => {
+          if (socket.readyState !== socket.OPEN) return;
+          corkUntilTickEnd(raw);
+          socket.send(message, TEXT);
+        },
+      },
+      SLOW_CONSUMER_BYTES,
+    );
+    const b = backlog;
+    raw.on('drain', () => b.flush());
+    backlogs.set(connection, backlog);
+  }
+  return backlog;
 }
 
 const CLOSE_BRACE = Buffer.from('}');
