@@ -364,7 +364,7 @@ describe('authentication failures are never retried', () => {
   it('an invalid AK: exactly one request per query, however often it is asked (Huawei would lock the AK after 5)', async () => {
     const s = await startCustom(
       {
-        ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIWRONGWRONGWRONG',
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'FAKEWRONGWRONGWRONG',
         ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'not-the-secret-0001',
         HUAWEICLOUD_SDK_AK: 'WRONGHUAWEIAK0000000',
         HUAWEICLOUD_SDK_SK: 'not-the-secret-0002',

@@ -38,7 +38,7 @@ const SECRET = {
   wrongHuaweiSk: distinctive('wrongHwSk'),
   wrongIamToken: distinctive('wrongIamToken'),
 };
-const ALIBABA_AK = 'LTAI5tLEAKTESTACCESSKEY';
+const ALIBABA_AK = 'FAKE5tLEAKTESTACCESSKEY';
 const HUAWEI_AK = 'HWLEAKTESTAK0000000001';
 const PROJECT = 'c0ffee00c0ffee00c0ffee00c0ffee00';
 const PROVIDERS: ProviderName[] = ['DATAWORKS', 'NLB', 'CFW', 'DLI', 'WORKSPACE'];
