@@ -19,7 +19,8 @@ import { createContext, type RequestContext, type Services } from './context.js'
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { currentScope, requestScopeFrom, runInScope } from './observability/request-context.js';
-import { annotateOperation, startTracing, traceHttpRequest } from './observability/tracing.js';
+import { operationLog } from './observability/operation-log.js';
+import { startTracing, traceHttpRequest } from './observability/tracing.js';
 import { requireRouterSecret } from './security/router-secret.js';
 import { createWebSocketTransport, type ConnectHook } from './transport/websocket.js';
 import { createGraphiqlRouter } from './ui/graphiql.js';
@@ -296,27 +297,6 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
 
 /** Gauge values of `jobs_provider_breaker_state`. */
 const BREAKER_GAUGE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
-
-/** One log line per GraphQL operation: name, duration, error codes. */
-function operationLog(logger: Logger): ApolloServerPlugin<RequestContext> {
-  return {
-    async requestDidStart() {
-      const started = performance.now();
-      return {
-        async willSendResponse(rc) {
-          const codes = (rc.errors ?? []).map((e) => (e.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR');
-          const body = rc.response.body;
-          const resultErrors = body.kind === 'single' ? (body.singleResult.errors ?? []).map((e) => e.extensions?.code) : [];
-          annotateOperation(rc.operationName ?? null, codes.length ? codes : resultErrors);
-          logger.info(
-            { requestId: currentScope()?.requestId, operationName: rc.operationName ?? null, ms: Math.round(performance.now() - started), errors: codes.length ? codes : resultErrors },
-            'graphql operation',
-          );
-        },
-      };
-    },
-  };
-}
 
 /** Cancels provider calls of a request whose client went away before the answer was sent. */
 function abortWhenClientLeaves(res: http.ServerResponse): AbortSignal {
