@@ -42,6 +42,8 @@ export interface WebSocketOptions {
   validationRules: readonly ValidationRule[];
   /** Parser token limit for subscription documents. @default 5_000 */
   maxTokens?: number;
+  /** Drop graphql-js's "Did you mean …" hints (production: they reveal the schema). */
+  hideFieldSuggestions?: boolean;
   keepAliveMs: number;
   routerSecret: string | null;
   connectionsPerIp: number;
@@ -132,7 +134,11 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
       },
       // Same error contract as HTTP: coded extensions, no stack traces, internals masked.
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? formatResult(result) : undefined),
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)) as unknown as readonly GraphQLError[],
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((e) => {
+          const formatted = formatError(e.toJSON(), e);
+          return o.hideFieldSuggestions ? { ...formatted, message: withoutSuggestions(formatted.message) } : formatted;
+        }) as unknown as readonly GraphQLError[],
     },
     wss,
     o.keepAliveMs,
@@ -145,6 +151,11 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
       await disposable.dispose();
     },
   };
+}
+
+/** The same masking graphql-armor's blockFieldSuggestion applies on HTTP. */
+function withoutSuggestions(message: string): string {
+  return message.replace(/ Did you mean .*$/s, '');
 }
 
 /** An execution result as clients get it: errors in the HTTP error contract. */

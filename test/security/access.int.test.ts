@@ -95,6 +95,24 @@ describe('limits', () => {
     for (const c of [client, second, third]) await c.dispose();
   });
 
+  it('hides field suggestions in production over graphql-ws as over HTTP', async () => {
+    const prod = await start({ NODE_ENV: 'production', JOBS_MODE: 'simulator' });
+    const typo = 'subscription { jobStatusChanged(refs: [{provider: NLB, jobId: "x"}]) { stat } }';
+    const http = await prod.query(typo.replace('subscription', 'query').replace('jobStatusChanged', 'jobs'));
+    expect(http.errors?.[0]?.message).not.toMatch(/Did you mean/);
+    const client = connect(prod.wsUrl);
+    const sub = subscribe(client, typo);
+    const err = await sub.completed.then(() => null, (e: unknown) => e);
+    expect(JSON.stringify(err)).toContain('Cannot query field');
+    expect(JSON.stringify(err)).not.toMatch(/Did you mean/);
+    await client.dispose();
+    const dev = await start({});
+    const devClient = connect(dev.wsUrl);
+    const devErr = await subscribe(devClient, typo).completed.then(() => null, (e: unknown) => e);
+    expect(JSON.stringify(devErr)).toMatch(/Did you mean/);
+    await devClient.dispose();
+  });
+
   it('turns introspection off in production unless enabled', async () => {
     const prod = await start({ NODE_ENV: 'production', JOBS_MODE: 'simulator' });
     const res = await prod.query('{ __schema { queryType { name } } }');
