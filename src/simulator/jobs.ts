@@ -37,6 +37,8 @@ export interface SimulatedJobsOptions {
   stepMs?: number;
   /** Clock in epoch ms; tests inject a fake one. @default Date.now */
   now?: () => number;
+  /** Jobs remembered at most; the oldest start over when exceeded (a long-running simulator). @default 100_000 */
+  maxJobs?: number;
 }
 
 export class SimulatedJobs {
@@ -45,10 +47,12 @@ export class SimulatedJobs {
   readonly #pinned = new Map<string, string>();
   readonly stepMs: number;
   readonly now: () => number;
+  readonly #maxJobs: number;
 
   constructor(options: SimulatedJobsOptions = {}) {
     this.stepMs = options.stepMs ?? 1_000;
     this.now = options.now ?? Date.now;
+    this.#maxJobs = options.maxJobs ?? 100_000;
   }
 
   /** Current status of a job; starts its clock on first sight. `lifecycle` picks the vocabulary. */
@@ -64,6 +68,8 @@ export class SimulatedJobs {
     if (first === undefined) {
       first = this.now();
       this.#firstSeen.set(key, first);
+      // Map order is insertion order: drop the oldest job beyond the bound.
+      if (this.#firstSeen.size > this.#maxJobs) this.#firstSeen.delete(this.#firstSeen.keys().next().value!);
     }
     const step = Math.min(Math.floor((this.now() - first) / this.stepMs), steps.length - 1);
     return { kind: 'found', status: steps[step] as string, step, steps };
