@@ -3,7 +3,8 @@
  * the credentials, the date and the nonce. Rules: ../../../../shared/providers.md §B.1 and
  * https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { compareBytes, encodeRfc3986, sha256Hex } from '../signing.js';
 import type { AlibabaCredentials } from '../types.js';
 
 export const ACS3_ALGORITHM = 'ACS3-HMAC-SHA256';
@@ -39,19 +40,11 @@ export interface Acs3Signed {
   authorization: string;
 }
 
-/**
- * RFC 3986 percent-encoding: only `A-Za-z0-9-_.~` stay literal. `encodeURIComponent` leaves
- * `!'()*` alone, which the gateway rejects (NLB's documented job ids end in `****`).
- */
-export function acsPercentEncode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
 /** `k=v` pairs sorted by encoded name (byte order), joined with `&`; empty values give `k=`. */
 export function canonicalQueryString(query: Readonly<Record<string, string>>): string {
   return Object.entries(query)
-    .map(([k, v]) => [acsPercentEncode(k), acsPercentEncode(v)] as const)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => [encodeRfc3986(k), encodeRfc3986(v)] as const)
+    .sort(([a], [b]) => compareBytes(a, b))
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
 }
@@ -61,9 +54,6 @@ export function formatAcsDate(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function sha256Hex(data: string): string {
-  return createHash('sha256').update(data, 'utf8').digest('hex');
-}
 
 /** Signs one request; returns the headers to send (and the intermediates for tests). */
 export function signAcs3(input: Acs3SignInput): Acs3Signed {

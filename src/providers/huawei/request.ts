@@ -10,7 +10,8 @@ import type { HttpRequest, HttpResponse, HttpTransport } from '../http.js';
 import type { HuaweiAuth, JobKey, ProviderName } from '../types.js';
 import { tryParseJson } from '../wire.js';
 import { toHuaweiError } from './errors.js';
-import { encodeRfc3986, signHuaweiRequest } from './sign.js';
+import { encodeRfc3986 } from '../signing.js';
+import { signHuaweiRequest } from './sign.js';
 
 /** Options every Huawei client takes. */
 export interface HuaweiClientOptions {

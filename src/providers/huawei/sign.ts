@@ -3,7 +3,8 @@
  * https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-algorithm-002.html …-005.html).
  * Pure: the same request parts, credentials and date always give the same headers.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { compareBytes, encodeRfc3986, sha256Hex } from '../signing.js';
 
 export const HUAWEI_ALGORITHM = 'SDK-HMAC-SHA256';
 
@@ -40,11 +41,6 @@ export function formatSdkDate(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
-/** RFC 3986 percent-encoding: only `A-Za-z0-9-_.~` stay literal (encodeURIComponent also keeps `!'()*`). */
-export function encodeRfc3986(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
 function decodeSafely(value: string): string {
   try {
     return decodeURIComponent(value);
@@ -78,17 +74,10 @@ export function canonicalQuery(search: string): string {
       const value = eq === -1 ? '' : p.slice(eq + 1);
       return [encodeRfc3986(decodeSafely(name)), encodeRfc3986(decodeSafely(value))] as const;
     });
-  pairs.sort(([an, av], [bn, bv]) => (an === bn ? compare(av, bv) : compare(an, bn)));
+  pairs.sort(([an, av], [bn, bv]) => (an === bn ? compareBytes(av, bv) : compareBytes(an, bn)));
   return pairs.map(([n, v]) => `${n}=${v}`).join('&');
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
 
 /**
  * Signs a request with AK/SK. Every header passed in is signed (like the official Node SDK), plus
@@ -102,7 +91,7 @@ export function signHuaweiRequest(req: HuaweiSignableRequest, cred: HuaweiAkSk, 
   // Lowercase names, trimmed values; a later duplicate (different case) wins, as on the wire.
   const canonical = new Map<string, string>();
   for (const [name, value] of Object.entries(headers)) canonical.set(name.toLowerCase(), value.trim());
-  const names = [...canonical.keys()].sort(compare);
+  const names = [...canonical.keys()].sort(compareBytes);
   const canonicalHeaders = names.map((n) => `${n}:${canonical.get(n) ?? ''}\n`).join('');
   const signedHeaders = names.join(';');
 

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { acsPercentEncode, canonicalQueryString, formatAcsDate, signAcs3, type Acs3SignInput } from '../../../src/providers/alibaba/sign.js';
+import { canonicalQueryString, formatAcsDate, signAcs3, type Acs3SignInput } from '../../../src/providers/alibaba/sign.js';
+import { encodeRfc3986 as acsPercentEncode } from '../../../src/providers/signing.js';
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
-import { canonicalQuery, canonicalUri, encodeRfc3986, formatSdkDate, signHuaweiRequest } from '../../../src/providers/huawei/sign.js';
+import { canonicalQuery, canonicalUri, formatSdkDate, signHuaweiRequest } from '../../../src/providers/huawei/sign.js';
+import { encodeRfc3986 } from '../../../src/providers/signing.js';
 
 const AK = 'QTWAOYTTINDUT2QVKYUC';
 const SK = 'MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc';
