@@ -1,66 +1,34 @@
-/**
- * Test harness for the Alibaba clients: a fake on port 0 with a controllable clock, a real
- * HttpTransport, and a client factory pointed at the fake.
- */
-import { HttpTransport } from '../../../src/providers/http.js';
+/** Harness for the Alibaba clients: the shared provider harness with Alibaba credentials. */
 import type { AlibabaClientOptions } from '../../../src/providers/alibaba/request.js';
 import type { AlibabaCredentials, ProviderClient } from '../../../src/providers/types.js';
-import type { FakeProviderServer } from '../../../src/simulator/fake-server.js';
-import { SimulatedJobs } from '../../../src/simulator/jobs.js';
 import type { AlibabaFakeOptions } from '../../../src/simulator/alibaba-fake.js';
 import { SIMULATOR_ALIBABA } from '../../../src/simulator/credentials.js';
+import type { FakeProviderServer } from '../../../src/simulator/fake-server.js';
+import { startProviderHarness, useProviderHarness, type ProviderHarness } from '../../helpers/provider-harness.js';
+
+export { rejection } from '../../helpers/provider-harness.js';
 
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 export const START_MS = Date.parse('2025-01-02T03:04:05Z');
 
-export interface Harness {
-  fake: FakeProviderServer;
-  jobs: SimulatedJobs;
-  transport: HttpTransport;
-  /** The shared clock (fake, lifecycles and, by default, the client signer). */
-  clock: { ms: number };
-  client(overrides?: Partial<AlibabaClientOptions>): ProviderClient;
-  close(): Promise<void>;
-}
+export type Harness = ProviderHarness<AlibabaClientOptions>;
 
-export async function startHarness(
+export function startHarness(
   createFake: (o: AlibabaFakeOptions) => FakeProviderServer,
   createClient: (o: AlibabaClientOptions) => ProviderClient,
   fakeCredentials: AlibabaCredentials = SIMULATOR_ALIBABA,
 ): Promise<Harness> {
-  const clock = { ms: START_MS };
-  const jobs = new SimulatedJobs({ stepMs: 1_000, now: () => clock.ms });
-  const fake = createFake({ jobs, now: () => clock.ms, credentials: fakeCredentials });
-  await fake.start(0);
-  const transport = new HttpTransport();
-  return {
-    fake,
-    jobs,
-    transport,
-    clock,
-    client: (overrides = {}) =>
-      createClient({
-        transport,
-        credentials: SIMULATOR_ALIBABA,
-        endpointOverride: fake.url,
-        now: () => new Date(clock.ms),
-        ...overrides,
-      }),
-    close: async () => {
-      await transport.close();
-      await fake.stop();
-    },
-  };
+  return startProviderHarness<AlibabaClientOptions>({
+    startMs: START_MS,
+    createFake: (jobs, now) => createFake({ jobs, now, credentials: fakeCredentials }),
+    createClient,
+    clientOptions: (transport, url, now) => ({ transport, credentials: SIMULATOR_ALIBABA, endpointOverride: url, now }),
+  });
 }
 
-/** Runs a promise expected to reject and returns the rejection (fails the test if it resolves). */
-export async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string; details: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: string; message: string; details: Record<string, unknown> };
-  }
-  throw new Error('expected a rejection');
+/** The harness for one test file, with its hooks registered. */
+export function useHarness(createFake: (o: AlibabaFakeOptions) => FakeProviderServer, createClient: (o: AlibabaClientOptions) => ProviderClient): Harness {
+  return useProviderHarness(START_MS, () => startHarness(createFake, createClient));
 }
 
 /** The documented POP error envelope. */

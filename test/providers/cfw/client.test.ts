@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, it, expect } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { createCfwClient } from '../../../src/providers/cfw/client.js';
 import type { CfwJob, JobKey } from '../../../src/providers/types.js';
 import { createCfwFake } from '../../../src/simulator/cfw.js';
-import { AK, PROJECT, REGION, START_MS, TOKEN, rejection, startHarness, type Harness } from '../huawei/harness.js';
+import { AK, PROJECT, REGION, START_MS, TOKEN, rejection, useHarness } from '../huawei/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness(createCfwFake, createCfwClient);
-});
-afterAll(async () => {
-  await h.close();
-});
-beforeEach(() => {
-  h.fake.resetRequests();
-  h.fake.clearFaults();
-  h.clock.ms = START_MS;
-});
+const h = useHarness(createCfwFake, createCfwClient);
 
 const key = (jobId: string): JobKey => ({ provider: 'CFW', region: REGION, projectId: PROJECT, jobId });
 

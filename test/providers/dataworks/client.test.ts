@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, it, expect } from 'vitest';
+import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { createDataWorksClient } from '../../../src/providers/dataworks/client.js';
 import type { DataWorksJob, JobKey } from '../../../src/providers/types.js';
 import { createDataWorksFake } from '../../../src/simulator/dataworks.js';
-import { EMPTY_SHA256, START_MS, popError, rejection, startHarness, type Harness } from '../alibaba/harness.js';
+import { EMPTY_SHA256, START_MS, popError, rejection, startHarness, useHarness, type Harness } from '../alibaba/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness(createDataWorksFake, createDataWorksClient);
-});
-afterAll(async () => {
-  await h.close();
-});
-beforeEach(() => {
-  h.fake.resetRequests();
-  h.fake.clearFaults();
-  h.clock.ms = START_MS;
-});
+const h = useHarness(createDataWorksFake, createDataWorksClient);
 
 const key = (jobId: string): JobKey => ({ provider: 'DATAWORKS', region: 'cn-hangzhou', projectId: null, jobId });
 

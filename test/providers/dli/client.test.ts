@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, it, expect } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { createDliClient } from '../../../src/providers/dli/client.js';
 import type { DliJob, JobKey } from '../../../src/providers/types.js';
 import { createDliFake } from '../../../src/simulator/dli.js';
-import { AK, PROJECT, REGION, START_MS, rejection, startHarness, type Harness } from '../huawei/harness.js';
+import { AK, PROJECT, REGION, START_MS, rejection, useHarness } from '../huawei/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness(createDliFake, createDliClient);
-});
-afterAll(async () => {
-  await h.close();
-});
-beforeEach(() => {
-  h.fake.resetRequests();
-  h.fake.clearFaults();
-  h.clock.ms = START_MS;
-});
+const h = useHarness(createDliFake, createDliClient);
 
 const key = (jobId: string): JobKey => ({ provider: 'DLI', region: REGION, projectId: PROJECT, jobId });
 

@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, it, expect } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { createNlbClient } from '../../../src/providers/nlb/client.js';
 import type { JobKey, NlbJob } from '../../../src/providers/types.js';
 import { createNlbFake } from '../../../src/simulator/nlb.js';
-import { EMPTY_SHA256, START_MS, popError, rejection, startHarness, type Harness } from '../alibaba/harness.js';
+import { EMPTY_SHA256, START_MS, popError, rejection, useHarness } from '../alibaba/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness(createNlbFake, createNlbClient);
-});
-afterAll(async () => {
-  await h.close();
-});
-beforeEach(() => {
-  h.fake.resetRequests();
-  h.fake.clearFaults();
-  h.clock.ms = START_MS;
-});
+const h = useHarness(createNlbFake, createNlbClient);
 
 const key = (jobId: string): JobKey => ({ provider: 'NLB', region: 'cn-hangzhou', projectId: null, jobId });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

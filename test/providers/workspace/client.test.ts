@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, it, expect } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import type { JobKey, WorkspaceJob } from '../../../src/providers/types.js';
 import { createWorkspaceClient } from '../../../src/providers/workspace/client.js';
 import { createWorkspaceFake } from '../../../src/simulator/workspace.js';
-import { AK, PROJECT, REGION, START_MS, rejection, startHarness, type Harness } from '../huawei/harness.js';
+import { AK, PROJECT, REGION, START_MS, rejection, useHarness } from '../huawei/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness(createWorkspaceFake, createWorkspaceClient);
-});
-afterAll(async () => {
-  await h.close();
-});
-beforeEach(() => {
-  h.fake.resetRequests();
-  h.fake.clearFaults();
-  h.clock.ms = START_MS;
-});
+const h = useHarness(createWorkspaceFake, createWorkspaceClient);
 
 const key = (jobId: string): JobKey => ({ provider: 'WORKSPACE', region: REGION, projectId: PROJECT, jobId });
 const SIGNED = new RegExp(`^SDK-HMAC-SHA256 Access=${AK}, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=[0-9a-f]{64}$`);
