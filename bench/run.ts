@@ -13,8 +13,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createClients } from '../src/providers/clients.js';
 import { HttpTransport } from '../src/providers/http.js';
-import type { ProviderName } from '../src/providers/types.js';
-import { SIMULATOR_ALIBABA, SIMULATOR_HUAWEI, SIMULATOR_HUAWEI_PROJECT_ID } from '../src/simulator/credentials.js';
+import { PROVIDERS, type ProviderName } from '../src/providers/types.js';
+import { liveEnvForSimulator, SIMULATOR_ALIBABA, SIMULATOR_HUAWEI, SIMULATOR_HUAWEI_PROJECT_ID } from '../src/simulator/credentials.js';
 import { Child } from './lib/ipc.js';
 import { callsPerTick, median } from './lib/stats.js';
 import { redisReachable, redisServerInstalled, PrivateRedis } from '../test/helpers/redis.js';
@@ -98,16 +98,8 @@ function serverEnv(endpoints: Record<ProviderName, string>, extra: Record<string
     PORT: '0',
     HOST: '127.0.0.1',
     NODE_ENV: 'production',
-    JOBS_MODE: 'live',
     LOG_LEVEL,
-    ALIBABA_CLOUD_ACCESS_KEY_ID: SIMULATOR_ALIBABA.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: SIMULATOR_ALIBABA.accessKeySecret,
-    ALIBABA_CLOUD_REGION_ID: 'cn-hangzhou',
-    HUAWEICLOUD_SDK_AK: SIMULATOR_HUAWEI.ak,
-    HUAWEICLOUD_SDK_SK: SIMULATOR_HUAWEI.sk,
-    HUAWEICLOUD_SDK_REGION: 'cn-north-4',
-    HUAWEICLOUD_SDK_PROJECT_ID: SIMULATOR_HUAWEI_PROJECT_ID,
-    ...Object.fromEntries(Object.entries(endpoints).map(([p, url]) => [`JOBS_ENDPOINT_${p}`, url])),
+    ...liveEnvForSimulator(endpoints),
     // The fakes are not rate limited and the bench measures the server, not the local limiter.
     JOBS_RATE_LIMIT_PER_SEC: '10000',
     JOBS_RATE_LIMIT_BURST: '10000',
@@ -319,7 +311,6 @@ async function queries(fakes: Child, endpoints: Record<ProviderName, string>): P
 // ---------------------------------------------------------------------------------------------
 // 2. `jobs` with 100 refs: wall time against one provider round trip; duplicates collapse.
 
-const PROVIDERS: ProviderName[] = ['DATAWORKS', 'NLB', 'CFW', 'DLI', 'WORKSPACE'];
 const JOBS_QUERY = `query Jobs($refs: [JobRef!]!) { jobs(refs: $refs) { __typename ... on CloudJob { id state rawStatus terminal } } }`;
 
 async function jobs(fakes: Child, endpoints: Record<ProviderName, string>): Promise<void> {

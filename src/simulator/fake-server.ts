@@ -20,6 +20,9 @@ export interface FakeRequest {
   receivedAt: number;
 }
 
+/** The parts of a received request a signature covers (what the fakes' verifiers read). */
+export type ReceivedRequest = Pick<FakeRequest, 'method' | 'path' | 'rawQuery' | 'headers' | 'body'>;
+
 export interface FakeReply {
   status: number;
   headers?: Record<string, string>;

@@ -6,17 +6,10 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { ReceivedRequest } from './fake-server.js';
 import { rfc3986 } from './percent-encoding.js';
 
-/** The parts of a received request the signature covers. */
-export interface ReceivedRequest {
-  method: string;
-  path: string;
-  /** Query string as sent, without '?'. */
-  rawQuery: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+export type { ReceivedRequest } from './fake-server.js';
 
 export interface ParsedAcs3Authorization {
   accessKeyId: string;

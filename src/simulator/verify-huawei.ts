@@ -6,18 +6,10 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { ReceivedRequest } from './fake-server.js';
 import { rfc3986 } from './percent-encoding.js';
 
-/** The parts of a received request the check reads (a FakeRequest fits). */
-export interface ReceivedRequest {
-  method: string;
-  /** Path as sent, still percent-encoded. */
-  path: string;
-  /** Query string as sent, without '?'. */
-  rawQuery: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+export type { ReceivedRequest } from './fake-server.js';
 
 export type HuaweiVerifyFailure =
   | 'missing' // no Authorization header
