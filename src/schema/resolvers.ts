@@ -28,6 +28,18 @@ function resolveType(job: { provider: ProviderName }) {
   return TYPENAME[job.provider];
 }
 
+/**
+ * Runs a lookup whose validation may throw, as one promise: in a list (or `_entities`) a bad ref
+ * must become a rejected item at its own index, not a throw that fails the whole field.
+ */
+function settle<T>(lookup: () => Promise<T>): Promise<T> {
+  try {
+    return lookup();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
 /** Sets the field's cache hint from the job once it is loaded (long for finished jobs, none else). */
 function hinted<T extends ProviderJob>(loading: Promise<T>, info: unknown): Promise<T> {
   return loading.then((job) => {
@@ -42,18 +54,15 @@ function hinted<T extends ProviderJob>(loading: Promise<T>, info: unknown): Prom
  */
 function referenceResolver<P extends ProviderName>(provider: P) {
   const typename = TYPENAME[provider];
-  return (ref: { id?: unknown }, ctx: RequestContext, info?: unknown): Promise<Extract<ProviderJob, { provider: P }>> => {
-    try {
+  return (ref: { id?: unknown }, ctx: RequestContext, info?: unknown): Promise<Extract<ProviderJob, { provider: P }>> =>
+    settle(() => {
       if (typeof ref.id !== 'string') throw new JobError('BAD_USER_INPUT', `${typename} representation needs a string id`);
       const key = validateJobKey(fromGlobalId(ref.id), ctx.services.defaults);
       if (key.provider !== provider) {
         throw new JobError('BAD_USER_INPUT', `id belongs to ${TYPENAME[key.provider]}, not ${typename}`, { provider: key.provider });
       }
       return hinted(loadJob(ctx.loader, key) as Promise<Extract<ProviderJob, { provider: P }>>, info);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  };
+    });
 }
 
 export const resolvers = {
@@ -67,13 +76,7 @@ export const resolvers = {
         throw new JobError('BAD_USER_INPUT', `jobs accepts at most ${ctx.services.maxRefs} refs, got ${refs.length}`);
       }
       // A promise per item: a failed ref becomes null at its own index with its own error.
-      return refs.map((ref) => {
-        try {
-          return hinted(loadJob(ctx.loader, resolveJobRef(ref, ctx.services.defaults)), info);
-        } catch (err) {
-          return Promise.reject(err);
-        }
-      });
+      return refs.map((ref) => settle(() => hinted(loadJob(ctx.loader, resolveJobRef(ref, ctx.services.defaults)), info)));
     },
   },
   Subscription: {
