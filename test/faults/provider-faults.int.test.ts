@@ -18,6 +18,7 @@ import type { FakeFault } from '../../src/simulator/fake-server.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import { startTestServer, type GqlResult, type TestServer } from '../helpers/server.js';
 import { connect, subscribe, type Subscription } from '../helpers/ws-client.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** Small retries and deadlines: a fault test takes milliseconds, a hang a few hundred. */
 const FAST = {
@@ -523,7 +524,7 @@ describe('faults under a live subscription', () => {
     server.simulator.jobs.pin('DLI', jobId, 'RUNNING');
     const sub = subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId }] });
     // Wait (in real time) for the subscription to reach the engine, then let the first poll run.
-    for (let i = 0; i < 500 && server.services.engine.activePollers === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil(() => server.services.engine.activePollers > 0, 2500);
     await run(1_000);
     await sub.next();
     expect(transitions(sub)).toEqual(['∅→RUNNING']);

@@ -26,6 +26,7 @@ import { SIMULATOR_HUAWEI_PROJECT_ID } from '../../src/simulator/credentials.js'
 import { caseRng, fuzzSeed, type Rng } from '../helpers/prng.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connect, subscribe } from '../helpers/ws-client.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const SEED = fuzzSeed();
 const HTTP_CASES = Number(process.env.FUZZ_HTTP_CASES ?? 5_000);
@@ -672,7 +673,7 @@ describe(`GraphQL input fuzz (seed ${SEED})`, () => {
     );
     expect(res.errors).toBeUndefined();
     expect(res.data?.jobs.map((j) => j.__typename)).toEqual(['DataWorksJob', 'NlbJob', 'CfwJob', 'DliJob', 'WorkspaceJob']);
-    for (let i = 0; i < 100 && server.services.engine.activePollers > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => server.services.engine.activePollers === 0, 5000, 50);
     expect(server.services.engine.activePollers).toBe(0);
   });
 });

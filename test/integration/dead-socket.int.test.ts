@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { waitUntil } from '../helpers/wait.js';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -18,7 +19,7 @@ describe('keep-alive', () => {
     await new Promise((r) => ghost.once('open', r));
     ghost.send(JSON.stringify({ type: 'connection_init' }));
     // The protocol forbids subscribing before the server's acknowledgement.
-    for (let i = 0; i < 200 && messages.length === 0; i++) await new Promise((r) => setTimeout(r, 2));
+    await waitUntil(() => messages.length > 0, 400, 2);
     ghost.send(
       JSON.stringify({
         id: '1',
@@ -26,12 +27,12 @@ describe('keep-alive', () => {
         payload: { query: 'subscription { jobStatusChanged(refs: [{provider: DLI, jobId: "watched-by-a-ghost"}]) { state } }' },
       }),
     );
-    for (let i = 0; i < 200 && !messages.some((m) => m.type === 'next'); i++) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil(() => messages.some((m) => m.type === 'next'), 1000);
     expect(messages.map((m) => m.type)).toEqual(['connection_ack', 'next']);
     expect(server.services.engine.activePollers).toBe(1);
     const closed = await new Promise<number>((resolve) => ghost.once('close', (code) => resolve(code)));
     expect(closed).toBe(1006); // terminated by the server, no closing handshake
-    for (let i = 0; i < 100 && server.services.engine.activePollers > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil(() => server!.services.engine.activePollers === 0, 500);
     expect(server.services.engine.activePollers).toBe(0);
     const metrics = await (await fetch(server.url.replace('/graphql', '/metrics'))).text();
     expect(metrics).toMatch(/jobs_ws_connections_active 0/);

@@ -6,6 +6,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { PrivateRedis, redisServerInstalled, redisSkipReason, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connect, subscribe, type Subscription } from '../helpers/ws-client.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const skip = await redisSkipReason();
 const WATCH = 'subscription($refs: [JobRef!]!) { jobStatusChanged(refs: $refs) { rawStatus previousRawStatus sequence job { ... on CloudJob { jobId } } } }';
@@ -123,7 +124,7 @@ describe.skipIf(restartSkip !== null)(restartSkip ? `Redis restart — ${restart
     await sub.next();
 
     await redis.stop();
-    for (let i = 0; i < 100 && (await readyz(a!)) === 200; i++) await new Promise((r) => setTimeout(r, 20));
+    await waitUntil(async () => (await readyz(a!)) !== 200, 2000, 20);
     expect(await readyz(a!)).toBe(503);
     const metrics = await (await fetch(a!.url.replace('/graphql', '/metrics'))).text();
     expect(metrics).toMatch(/jobs_redis_up 0/);
@@ -133,7 +134,7 @@ describe.skipIf(restartSkip !== null)(restartSkip ? `Redis restart — ${restart
     expect(seen(sub)).toEqual(LIFECYCLE);
 
     await redis.start();
-    for (let i = 0; i < 200 && ((await readyz(a!)) !== 200 || (await readyz(b!)) !== 200); i++) await new Promise((r) => setTimeout(r, 25));
+    await waitUntil(async () => (await readyz(a!)) === 200 && (await readyz(b!)) === 200, 5000, 25);
     expect(await readyz(a!)).toBe(200);
     expect(await readyz(b!)).toBe(200);
     const other = connect(b!.wsUrl);

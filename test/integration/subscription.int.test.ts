@@ -3,6 +3,7 @@ import { ManualClock } from '../../src/polling/clock.js';
 import { CLOSE_GOING_AWAY } from '../../src/server.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connect, subscribe, type Subscription } from '../helpers/ws-client.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const WATCH = /* GraphQL */ `
   subscription($refs: [JobRef!]!) {
@@ -49,7 +50,7 @@ async function start(options: { env?: Record<string, string>; stepMs?: number } 
   };
   /** Waits in real time until the engine polls something (the subscription reached the server). */
   const untilPolling = async (n = 1) => {
-    for (let i = 0; i < 500 && engine.activePollers < n; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil(() => engine.activePollers >= n, 2500);
     expect(engine.activePollers).toBeGreaterThanOrEqual(n);
   };
   return { clock, server, client, run, untilPolling };
@@ -114,7 +115,7 @@ describe('jobStatusChanged over graphql-ws', () => {
     closers.push(...clients.map((c) => () => c.dispose()));
     const subs = clients.flatMap((c) => Array.from({ length: 5 }, () => subscribe(c, WATCH, { refs: [{ provider: 'CFW', jobId: 'shared-job' }] })));
     await untilPolling(1);
-    for (let i = 0; i < 200 && server.simulator.fakes.CFW.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil(() => server.simulator.fakes.CFW.requests.length > 0, 1000);
     await run(30_000);
     await Promise.all(subs.map((s) => s.completed));
     const polls = server.simulator.fakes.CFW.requests.length;
@@ -131,7 +132,7 @@ describe('jobStatusChanged over graphql-ws', () => {
     await untilPolling();
     await run(3_000);
     sub.unsubscribe();
-    for (let i = 0; i < 200 && server.services.engine.activePollers > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil(() => server.services.engine.activePollers === 0, 1000);
     expect(server.services.engine.activePollers).toBe(0);
     const after = server.simulator.fakes.DLI.requests.length;
     await run(60_000, 5_000);
@@ -141,7 +142,7 @@ describe('jobStatusChanged over graphql-ws', () => {
     subscribe(other, WATCH, { refs: [{ provider: 'DLI', jobId: 'forever' }] });
     await untilPolling();
     await other.dispose();
-    for (let i = 0; i < 200 && server.services.engine.activePollers > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil(() => server.services.engine.activePollers === 0, 1000);
     expect(server.services.engine.activePollers).toBe(0);
   });
 
@@ -182,7 +183,7 @@ describe('jobStatusChanged over graphql-ws', () => {
     await untilPolling();
     await server.stop();
     servers.splice(servers.indexOf(server), 1);
-    for (let i = 0; i < 200 && client.closeCodes.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil(() => client.closeCodes.length > 0, 1000);
     expect(client.closeCodes).toContain(CLOSE_GOING_AWAY);
     expect(server.services.engine.activePollers).toBe(0);
   });
