@@ -128,7 +128,7 @@ export class PollEngine {
         inFlight: false,
       };
       this.#pollers.set(id, poller);
-      this.#schedule();
+      this.#wakeBy(poller.dueAt);
     } else if (poller.last && poller.seq > 0) {
       const snapshot = poller.last;
       const seq = poller.seq;
@@ -169,20 +169,28 @@ export class PollEngine {
     this.#timer = null;
   }
 
-  /** (Re)arms the single timer for the earliest due poller. */
+  /** Moves the timer earlier if `at` comes before it; a timer that fires early just rescans. */
+  #wakeBy(at: number): void {
+    if (at < this.#timerAt) this.#arm(at);
+  }
+
+  /** (Re)arms the single timer for the earliest due poller (a full scan: once per tick or unwatch). */
   #schedule(): void {
     let earliest = Infinity;
     for (const p of this.#pollers.values()) if (!p.inFlight && p.dueAt < earliest) earliest = p.dueAt;
-    if (earliest === this.#timerAt) return;
+    if (earliest !== this.#timerAt) this.#arm(earliest);
+  }
+
+  #arm(at: number): void {
     if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
     this.#timer = null;
-    this.#timerAt = earliest;
-    if (earliest === Infinity || this.#stopped) return;
+    this.#timerAt = at;
+    if (at === Infinity || this.#stopped) return;
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = null;
       this.#timerAt = Infinity;
       this.#tick();
-    }, Math.max(0, earliest - this.#clock.now()));
+    }, Math.max(0, at - this.#clock.now()));
   }
 
   #tick(): void {
@@ -212,7 +220,9 @@ export class PollEngine {
       else this.#onError(p, err);
     } finally {
       this.#inFlight--;
-      this.#schedule();
+      // O(1) per poll: only an earlier due time moves the timer (a full scan per settled poll
+      // would make each round quadratic in the number of pollers).
+      if (this.#pollers.get(p.id) === p) this.#wakeBy(p.dueAt);
       if (this.#inFlight === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
   }
