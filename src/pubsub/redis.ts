@@ -3,6 +3,13 @@
  * under a required prefix so deployments can share one Redis. Store-and-publish and lease
  * take/renew are Lua scripts, so each is atomic. Commands fail fast while Redis is unreachable
  * (no offline queue, so memory stays bounded) and the connections reconnect by themselves.
+ *
+ * Channel subscriptions outlive outages: this class, not ioredis, re-subscribes every channel that
+ * has listeners each time the subscriber connection is ready again. ioredis's own
+ * `autoResubscribe` only knows channels whose SUBSCRIBE succeeded, so a channel asked for while
+ * Redis was away would never be subscribed (and its replica would miss every event of the job).
+ * The coordinator reports healthy only once that re-subscription is confirmed, so nobody follows
+ * a channel that is not subscribed yet.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { decodeEvent, encodeEvent, type Coordinator, type JobEventRecord, type Unsubscribe } from './types.js';
@@ -44,6 +51,8 @@ export class RedisCoordinator implements Coordinator {
   readonly #listeners = new Map<string, Set<(e: JobEventRecord) => void>>();
   readonly #onHealth: ((healthy: boolean) => void) | undefined;
   #healthy = false;
+  /** True once every wanted channel is subscribed on the current subscriber connection. */
+  #subscribed = false;
 
   constructor(options: RedisCoordinatorOptions) {
     if (!options.prefix) throw new Error('RedisCoordinator needs a key prefix');
@@ -57,7 +66,9 @@ export class RedisCoordinator implements Coordinator {
       lazyConnect: false,
     };
     this.#pub = new Redis(options.url, { ...common, connectionName: 'jobs-subgraph-pub' });
-    this.#sub = new Redis(options.url, { ...common, connectionName: 'jobs-subgraph-sub' });
+    this.#sub = new Redis(options.url, { ...common, connectionName: 'jobs-subgraph-sub', autoResubscribe: false });
+    this.#sub.on('ready', () => void this.#resubscribe());
+    this.#sub.on('close', () => (this.#subscribed = false));
     for (const conn of [this.#pub, this.#sub]) {
       conn.on('ready', () => this.#updateHealth());
       conn.on('close', () => this.#updateHealth());
@@ -86,17 +97,14 @@ export class RedisCoordinator implements Coordinator {
     return result === 1;
   }
 
+  /** Never fails for an outage: the channel is subscribed as soon as Redis is reachable again. */
   async subscribe(id: string, listener: (e: JobEventRecord) => void): Promise<Unsubscribe> {
     const channel = this.#channel(id);
     let set = this.#listeners.get(channel);
     if (!set) {
       this.#listeners.set(channel, (set = new Set()));
-      try {
-        await this.#sub.subscribe(channel);
-      } catch (err) {
-        // Keep the listener: ioredis re-subscribes every known channel when it reconnects.
-        if (this.#healthy) throw err;
-      }
+      // A failure means the connection is not ready: #resubscribe covers the channel when it is.
+      if (this.#sub.status === 'ready') await this.#sub.subscribe(channel).catch(() => undefined);
     }
     set.add(listener);
     return async () => {
@@ -148,8 +156,22 @@ export class RedisCoordinator implements Coordinator {
     return `${this.#prefix}:events:${id}`;
   }
 
+  /** Subscribes every channel that has listeners on a (re)connected subscriber connection. */
+  async #resubscribe(): Promise<void> {
+    this.#subscribed = false;
+    const channels = [...this.#listeners.keys()];
+    try {
+      if (channels.length > 0) await this.#sub.subscribe(...channels);
+    } catch {
+      return; // the connection dropped again; the next 'ready' tries again
+    }
+    if (this.#sub.status !== 'ready') return;
+    this.#subscribed = true;
+    this.#updateHealth();
+  }
+
   #updateHealth(): void {
-    const healthy = this.#pub.status === 'ready' && this.#sub.status === 'ready';
+    const healthy = this.#pub.status === 'ready' && this.#sub.status === 'ready' && this.#subscribed;
     if (healthy !== this.#healthy) {
       this.#healthy = healthy;
       this.#onHealth?.(healthy);

@@ -144,3 +144,46 @@ describe.skipIf(restartSkip !== null)(restartSkip ? `Redis restart — ${restart
     expect(seen(after)).toEqual(LIFECYCLE);
   });
 });
+
+describe.skipIf(restartSkip !== null)(restartSkip ? `Redis restart with a crashed replica — ${restartSkip}` : 'an empty Redis restarting after a replica crashed', () => {
+  it('gives subscriptions opened on the survivors right after the restart every transition once, in order', async () => {
+    const redis = new PrivateRedis(18_000 + Math.floor(Math.random() * 2_000));
+    await redis.start();
+    cleanup.push(() => redis.stop());
+    const simulator = await startSimulator({ stepMs: 700 });
+    cleanup.push(() => simulator.stop());
+    const servers = await replicas(3, simulator, redis.url);
+
+    // Load before the faults: 300 subscribers over 10 jobs on the three replicas.
+    const before: Subscription[] = [];
+    for (const server of servers) {
+      const client = connect(server.wsUrl);
+      cleanup.push(() => client.dispose());
+      for (let k = 0; k < 100; k++) before.push(subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId: `before-restart-${k % 10}` }] }));
+    }
+    await Promise.all(before.map((s) => s.next()));
+
+    // One replica dies without releasing anything, then Redis goes away for 3 s and comes back empty.
+    const [dead, ...survivors] = servers;
+    dead!.cluster!.hub.abandon();
+    dead!.services.engine.stop();
+    await dead!.stop();
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, 3_000));
+    await redis.start();
+
+    // Subscribed at once: the survivors' connections are still reconnecting.
+    const after: { jobId: string; sub: Subscription }[] = [];
+    for (const server of survivors) {
+      const client = connect(server.wsUrl);
+      cleanup.push(() => client.dispose());
+      for (let j = 0; j < 4; j++) {
+        const jobId = `after-restart-${j}`;
+        after.push({ jobId, sub: subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId }] }) });
+      }
+    }
+    await Promise.all(after.map((a) => a.sub.completed));
+    const got = after.map((a) => `${a.jobId}: ${seen(a.sub).join(' ')}`);
+    expect(got).toEqual(after.map((a) => `${a.jobId}: ${LIFECYCLE.join(' ')}`));
+  }, 30_000);
+});
