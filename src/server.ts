@@ -197,7 +197,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     metrics,
     validationRules: armor.validationRules,
     maxTokens: config.limits.maxTokens,
-    hideFieldSuggestions: config.production,
+    production: config.production,
     keepAliveMs: config.wsKeepAliveMs,
     routerSecret: config.routerSecret,
     connectionsPerIp: config.limits.wsConnectionsPerIp,

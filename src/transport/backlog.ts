@@ -1,19 +1,26 @@
 /**
- * Per-connection backlog for a client that reads slower than jobs change. While the socket has
+ * The single writer of a WebSocket connection: every frame (graphql-ws's own acks, `complete` and
+ * `error` messages as well as shared subscriptions' `next` messages) leaves through it, so frames
+ * leave in the order they were sent and a `complete` never overtakes a held `next`.
+ *
+ * It is also the backlog for a client that reads slower than jobs change. While the socket has
  * more than `thresholdBytes` queued, new messages wait here instead of the socket's buffer, and a
  * newer event of the same job for the same subscription replaces the older one (the client's
  * `sequence` shows the gap). Per-ref errors are never replaced. The terminal event is always the
  * last of its job, so it is never lost. Memory is bounded: at most one message per subscription
  * and job, plus the errors.
  */
+/** A frame as sent: text, or UTF-8 bytes of text. */
+export type Frame = Buffer | string;
+
 export interface BacklogSink {
   /** Bytes queued on the socket and not yet written. */
   buffered(): number;
-  write(message: Buffer): void;
+  write(message: Frame): void;
 }
 
 export class SlowConsumerBacklog {
-  readonly #pending = new Map<string, Buffer>();
+  readonly #pending = new Map<string, Frame>();
   #unique = 0;
 
   constructor(
@@ -27,7 +34,7 @@ export class SlowConsumerBacklog {
   }
 
   /** `slot` names what a newer message may replace (subscription + job); none means keep it. */
-  send(message: Buffer, slot?: string): void {
+  send(message: Frame, slot?: string): void {
     if (this.#pending.size === 0 && this.sink.buffered() <= this.thresholdBytes) {
       this.sink.write(message);
       return;

@@ -20,10 +20,11 @@ export interface SharedSubscriptionsOptions<C> {
   context: () => unknown;
   /**
    * Writes a `next` message for subscription `id` to `channel`; `payload` is serialized JSON
-   * (UTF-8). `job` names the job a status event is about (a slow reader may get only the latest
-   * event per job); per-ref errors have none and are always delivered.
+   * (UTF-8). `slot` names a status event's subscriber and job: a slow reader may get only the
+   * latest message of a slot. It is unique per subscription, not per client id, because a client
+   * may reuse an id once the subscription completed. Per-ref errors have none and are always delivered.
    */
-  send: (channel: C, id: string, payload: Buffer, job?: string) => void;
+  send: (channel: C, id: string, payload: Buffer, slot?: string) => void;
   /** What is sent for an execution result (the error contract). */
   format: (result: ExecutionResult) => unknown;
   onJoin?: () => void;
@@ -53,6 +54,9 @@ const DONE: IteratorResult<never> = { done: true, value: undefined };
 
 /** One subscriber, as graphql-ws sees it: an async iterator that ends when the group ends. */
 class Member<C> implements AsyncIterableIterator<never> {
+  static #serial = 0;
+  /** Prefix of this member's slots (see {@link SharedSubscriptionsOptions.send}). */
+  readonly slot = `${++Member.#serial}\u0000`;
   #wake: { resolve: (r: IteratorResult<never>) => void; reject: (e: unknown) => void } | null = null;
   #ended: { error: unknown } | null = null;
 
@@ -200,7 +204,7 @@ export class SharedSubscriptions<C> {
     if (item.kind === 'change') g.latest.set(item.change.job.id, { item, snapshot: null });
     else g.errors.push(payload);
     const job = item.kind === 'change' ? item.change.job.id : undefined;
-    for (const m of g.members) this.o.send(m.channel, m.id, payload, job);
+    for (const m of g.members) this.o.send(m.channel, m.id, payload, job === undefined ? undefined : m.slot + job);
   }
 
   /**
@@ -221,7 +225,7 @@ export class SharedSubscriptions<C> {
       if (g.closed) return false;
       g.members.add(member);
       this.o.onJoin?.();
-      payloads.forEach((payload, i) => this.o.send(member.channel, member.id, payload, entries[i]!.item.change.job.id));
+      payloads.forEach((payload, i) => this.o.send(member.channel, member.id, payload, member.slot + entries[i]!.item.change.job.id));
       for (const payload of g.errors) this.o.send(member.channel, member.id, payload);
       return true;
     }

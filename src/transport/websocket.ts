@@ -8,8 +8,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { getOperationAST, GraphQLError, specifiedRules, subscribe, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type ValidationRule } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
+import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createContext, type Services } from '../context.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -42,8 +41,11 @@ export interface WebSocketOptions {
   validationRules: readonly ValidationRule[];
   /** Parser token limit for subscription documents. @default 5_000 */
   maxTokens?: number;
-  /** Drop graphql-js's "Did you mean …" hints (production: they reveal the schema). */
-  hideFieldSuggestions?: boolean;
+  /**
+   * Production: drop graphql-js's "Did you mean …" hints (they reveal the schema) and internal
+   * error text from close reasons.
+   */
+  production?: boolean;
   keepAliveMs: number;
   routerSecret: string | null;
   connectionsPerIp: number;
@@ -64,12 +66,15 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
     server: o.httpServer,
     path: '/graphql',
     maxPayload: 256 * 1024,
+    handleProtocols,
     verifyClient: (info, done) => {
       const ip = info.req.socket.remoteAddress ?? 'unknown';
       if ((perIp.get(ip) ?? 0) >= o.connectionsPerIp) done(false, 429, 'Too many WebSocket connections from this address');
       else done(true);
     },
   });
+  // The HTTP server's own errors (EADDRINUSE, …) are re-emitted here; listen() reports them.
+  wss.on('error', () => undefined);
   wss.on('connection', (socket, req) => {
     const ip = req.socket.remoteAddress ?? 'unknown';
     perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
@@ -80,6 +85,7 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
       else perIp.set(ip, n);
       o.metrics.wsConnectionsActive.dec();
     });
+    serve(socket, req);
   });
 
   const rules = [...specifiedRules, ...o.validationRules];
@@ -94,7 +100,7 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
   });
   // Who asked for a subscription, from onSubscribe to subscribe (graphql-ws passes only the args).
   const subscribers = new WeakMap<ExecutionArgs, { connection: Connection; id: string }>();
-  const disposable = useServer(
+  const graphqlWs = makeServer<Record<string, unknown> | undefined, Connection>(
     {
       schema: o.schema,
       subscribe: (args) => {
@@ -137,20 +143,78 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
       onError: (_ctx, _id, _payload, errors) =>
         errors.map((e) => {
           const formatted = formatError(e.toJSON(), e);
-          return o.hideFieldSuggestions ? { ...formatted, message: withoutSuggestions(formatted.message) } : formatted;
+          return o.production ? { ...formatted, message: withoutSuggestions(formatted.message) } : formatted;
         }) as unknown as readonly GraphQLError[],
     },
-    wss,
-    o.keepAliveMs,
   );
+
+  /**
+   * Hands one socket to graphql-ws (instead of graphql-ws's own `useServer`, whose `send` writes to
+   * the socket directly): every frame goes through the connection's writer, the same one shared
+   * subscriptions write their `next` frames to, so frames leave in the order they were sent.
+   */
+  function serve(socket: WebSocket, request: http.IncomingMessage): void {
+    const connection: Connection = { socket, request, writer: writerFor(socket, request) };
+    const closed = graphqlWs.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) => connection.writer.send(data),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) =>
+          socket.on('message', (data) => {
+            handle(String(data)).catch((err: unknown) => {
+              // graphql-ws rejects a protocol violation (a message only servers send, say); our
+              // hooks' own failures are masked in production.
+              const reason = o.production ? 'Internal server error' : closeReason(err);
+              socket.close(CloseCode.InternalServerError, reason);
+            });
+          }),
+      },
+      connection,
+    );
+    // An invalid frame or an oversized message: ws has already failed the connection.
+    socket.once('error', () => socket.close(1011));
+    const stopPings = keepAlive(socket, o.keepAliveMs);
+    socket.once('close', (code, reason) => {
+      stopPings();
+      void closed(code, String(reason));
+    });
+  }
 
   return {
     server: wss,
     async close(code, reason) {
       for (const client of wss.clients) client.close(code, reason);
-      await disposable.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Pings every `intervalMs`; a client that has not answered the previous ping by the next one is
+ * dead (a laptop that went to sleep, a dropped route) and is terminated, which ends its
+ * subscriptions and releases their pollers within two intervals.
+ */
+function keepAlive(socket: WebSocket, intervalMs: number): () => void {
+  if (!(intervalMs > 0 && Number.isFinite(intervalMs))) return () => undefined;
+  let awaitingPong = false;
+  socket.on('pong', () => (awaitingPong = false));
+  const timer = setInterval(() => {
+    if (socket.readyState !== socket.OPEN) return;
+    if (awaitingPong) {
+      socket.terminate();
+      return;
+    }
+    awaitingPong = true;
+    socket.ping();
+  }, intervalMs);
+  return () => clearInterval(timer);
+}
+
+/** A close reason is at most 123 bytes of UTF-8 (RFC 6455 §5.5). */
+function closeReason(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return Buffer.byteLength(text) <= 123 ? text : 'Internal server error';
 }
 
 /** The same masking graphql-armor's blockFieldSuggestion applies on HTTP. */
@@ -163,14 +227,16 @@ function formatResult(result: ExecutionResult): ExecutionResult | Record<string,
   return result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result;
 }
 
-/** graphql-ws's per-connection `extra` for the ws adapter: one object per connection. */
+/** graphql-ws's per-connection `extra`: one object per connection. */
 interface Connection {
   socket: WebSocket;
   request: http.IncomingMessage;
+  /** The only thing that writes to the socket. */
+  writer: SlowConsumerBacklog;
 }
 
 /** A graphql-ws `next` message with an already serialized payload, shared by every identical subscriber. */
-function sendNext(connection: Connection, id: string, payload: Buffer, job?: string): void {
+function sendNext(connection: Connection, id: string, payload: Buffer, slot?: string): void {
   const { socket } = connection;
   if (socket.readyState !== socket.OPEN) return;
   if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
@@ -179,36 +245,28 @@ function sendNext(connection: Connection, id: string, payload: Buffer, job?: str
   }
   // Only the envelope is encoded per subscriber; the payload bytes are the group's.
   const message = Buffer.concat([Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`), payload, CLOSE_BRACE]);
-  backlogOf(connection).send(message, job === undefined ? undefined : `${id}\u0000${job}`);
+  connection.writer.send(message, slot);
 }
 
-const backlogs = new WeakMap<Connection, SlowConsumerBacklog>();
-
-function backlogOf(connection: Connection): SlowConsumerBacklog {
-  let backlog = backlogs.get(connection);
-  if (!backlog) {
-    const { socket } = connection;
-    const raw = connection.request.socket;
-    backlog = new SlowConsumerBacklog(
-      {
-        buffered: () => socket.bufferedAmount,
-        write: (message) => {
-          if (socket.readyState !== socket.OPEN) return;
-          corkUntilTickEnd(raw);
-          socket.send(message, TEXT);
-        },
+function writerFor(socket: WebSocket, request: http.IncomingMessage): SlowConsumerBacklog {
+  const raw = request.socket;
+  const writer = new SlowConsumerBacklog(
+    {
+      buffered: () => socket.bufferedAmount,
+      write: (message) => {
+        if (socket.readyState !== socket.OPEN) return;
+        corkUntilTickEnd(raw);
+        socket.send(message, TEXT);
       },
-      SLOW_CONSUMER_BYTES,
-    );
-    const b = backlog;
-    raw.on('drain', () => b.flush());
-    backlogs.set(connection, backlog);
-  }
-  return backlog;
+    },
+    SLOW_CONSUMER_BYTES,
+  );
+  raw.on('drain', () => writer.flush());
+  return writer;
 }
 
 const CLOSE_BRACE = Buffer.from('}');
-/** A Buffer is sent as a text frame (graphql-ws messages are text). */
+/** Buffers are sent as text frames (graphql-ws messages are text). */
 const TEXT = { binary: false } as const;
 
 const corked = new Set<Duplex>();

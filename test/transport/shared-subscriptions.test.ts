@@ -43,10 +43,10 @@ class HandWatcher implements JobWatchSource {
 
 function setup() {
   const watcher = new HandWatcher();
-  const sent: { channel: string; id: string; payload: Buffer }[] = [];
+  const sent: { channel: string; id: string; payload: Buffer; slot: string | undefined }[] = [];
   const shared = new SharedSubscriptions<string>({
     context: () => ({ services: { watcher, maxRefs: 100, defaults: { alibabaRegion: 'cn-hangzhou', huaweiRegion: null, huaweiProjectId: null } } }),
-    send: (channel, id, payload) => sent.push({ channel, id, payload }),
+    send: (channel, id, payload, slot) => sent.push({ channel, id, payload, slot }),
     format: (r) => r,
   });
   const args = (...jobIds: string[]): ExecutionArgs => ({ schema, document: DOC, variableValues: { refs: jobIds.map((jobId) => ({ provider: 'NLB', jobId })) } });
@@ -65,6 +65,23 @@ const flush = async () => {
 };
 
 describe('SharedSubscriptions', () => {
+  it('names a replaceable slot per subscription and job, so a reused client id never replaces the earlier subscription\'s event', async () => {
+    const { watcher, sent, args, join } = setup();
+    const first = await join(args('slot-1', 'slot-2'), 'conn', 'same-id');
+    watcher.set('slot-1', 'processing');
+    watcher.set('slot-2', 'processing');
+    await flush();
+    await first.return!();
+    await join(args('slot-1', 'slot-2'), 'conn', 'same-id');
+    watcher.set('slot-1', 'Succeeded');
+    watcher.set('slot-2', 'Succeeded');
+    await flush();
+    expect(sent.map((s) => s.id)).toEqual(['same-id', 'same-id', 'same-id', 'same-id']);
+    const slots = sent.map((s) => s.slot);
+    expect(new Set(slots).size).toBe(4);
+    expect(slots.every((slot) => typeof slot === 'string')).toBe(true);
+  });
+
   it('executes and serializes an event once for all identical subscriptions, and sends every subscriber the same bytes', async () => {
     const { watcher, sent, shared, args, join } = setup();
     const a = args('shared-1');
