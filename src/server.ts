@@ -94,7 +94,8 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
       // Codes, states and numbers only: nothing secret can reach these lines.
       onEvent: (e) => {
         if (e.type === 'retry') metrics.providerRetries.inc({ provider: e.provider });
-        if (e.type === 'throttled' && e.rejected) metrics.providerThrottled.inc({ provider: e.provider });
+        if (e.type === 'provider-throttled') metrics.providerThrottled.inc({ provider: e.provider });
+        if (e.type === 'rate-limited' && e.rejected) metrics.providerRateLimitRejections.inc({ provider: e.provider });
         if (e.type === 'breaker') metrics.breakerState.set({ provider: e.provider, region: e.region }, BREAKER_GAUGE[e.state]);
         if (e.type === 'breaker') logger.warn(e, 'provider circuit breaker');
         else logger.debug(e, `provider ${e.type}`);
@@ -106,7 +107,6 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     concurrency: config.providerConcurrency,
     onCall: (e) => {
       metrics.providerCallSeconds.observe({ provider: e.key.provider, outcome: e.outcome }, e.durationMs / 1000);
-      if (e.outcome === 'PROVIDER_THROTTLED') metrics.providerThrottled.inc({ provider: e.key.provider });
       const line = {
         requestId: currentScope()?.requestId,
         provider: e.key.provider,

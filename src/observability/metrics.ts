@@ -9,6 +9,7 @@ export interface Metrics {
   providerCallSeconds: Histogram<'provider' | 'outcome'>;
   providerRetries: Counter<'provider'>;
   providerThrottled: Counter<'provider'>;
+  providerRateLimitRejections: Counter<'provider'>;
   breakerState: Gauge<'provider' | 'region'>;
   subscriptionsActive: Gauge;
   wsConnectionsActive: Gauge;
@@ -33,7 +34,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     providerRetries: new Counter({ name: 'jobs_provider_retries_total', help: 'Provider call retries', labelNames: ['provider'], registers }),
     providerThrottled: new Counter({
       name: 'jobs_provider_throttled_total',
-      help: 'Provider answers that said we were throttled, and local rate-limit rejections',
+      help: 'Provider answers that said we were throttled (429, Throttling.*, APIGW.0308), one per answer, also when a retry then succeeded',
+      labelNames: ['provider'],
+      registers,
+    }),
+    providerRateLimitRejections: new Counter({
+      name: 'jobs_provider_rate_limit_rejections_total',
+      help: "Provider calls refused by this server's own rate limit (JOBS_RATE_LIMIT_*) without sending a request",
       labelNames: ['provider'],
       registers,
     }),

@@ -403,6 +403,7 @@ describe('circuit breaker per provider and region', () => {
     for (const f of Object.values(server.simulator.fakes)) {
       f.clearFaults();
       f.resetRequests();
+      f.latencyMs = 0;
     }
   });
   const breakerLog = () => logs.filter((l) => l.msg === 'provider circuit breaker').map((l) => `${l.provider}/${l.region}:${l.state}`);
@@ -463,6 +464,44 @@ describe('circuit breaker per provider and region', () => {
     await sleep(400);
     expect((await queryJob(server, 'NLB', 'reopen-4')).errors).toBeUndefined();
     expect(breakerLog()).toEqual(['NLB/cn-hangzhou:open', 'NLB/cn-hangzhou:half-open', 'NLB/cn-hangzhou:open', 'NLB/cn-hangzhou:half-open', 'NLB/cn-hangzhou:closed']);
+  });
+
+  it('a probe whose client went away does not close the breaker: of 5 concurrent queries only one reaches the still-failing provider', async () => {
+    const dataworks = server.simulator.fakes.DATAWORKS;
+    dataworks.enqueueFaults(...times(3, aliError(503, 'ServiceUnavailable')));
+    expect(codeOf(await queryJob(server, 'DATAWORKS', 'gone-1'))).toBe('PROVIDER_UNAVAILABLE');
+    expect(dataworks.requests).toHaveLength(3);
+    await sleep(400);
+
+    // The probe reaches the provider, which does not answer; then its client hangs up.
+    dataworks.enqueueFaults({ kind: 'hang' });
+    const client = new AbortController();
+    const abandoned = fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: JOB, variables: { ref: { provider: 'DATAWORKS', jobId: 'gone-probe' } } }),
+      signal: client.signal,
+    }).catch(() => undefined);
+    await waitUntil(() => dataworks.requests.length === 4);
+    client.abort();
+    await abandoned;
+    await waitUntil(() => logs.some((l) => l.msg === 'provider call failed' && l.jobId === 'gone-probe'));
+    expect(logs.find((l) => l.msg === 'provider call failed' && l.jobId === 'gone-probe')).toMatchObject({ outcome: 'PROVIDER_TIMEOUT' });
+
+    dataworks.enqueueFaults(...times(20, aliError(503, 'ServiceUnavailable')));
+    // Slow answers, so that all five are under way before the first failure comes back.
+    dataworks.latencyMs = 100;
+    const after = await Promise.all(Array.from({ length: 5 }, (_, i) => queryJob(server, 'DATAWORKS', `gone-${i + 2}`)));
+    expect(dataworks.requests.length - 4).toBe(1);
+    expect(after.map(codeOf)).toEqual(Array(5).fill('PROVIDER_UNAVAILABLE'));
+    expect(breakerLog()).not.toContain('DATAWORKS/cn-hangzhou:closed');
+
+    // A real answer from the provider still closes it.
+    dataworks.clearFaults();
+    dataworks.latencyMs = 0;
+    await sleep(400);
+    expect((await queryJob(server, 'DATAWORKS', 'gone-back')).errors).toBeUndefined();
+    expect(breakerLog().at(-1)).toBe('DATAWORKS/cn-hangzhou:closed');
   });
 
   it('does not open for answers that prove the provider is up (not found, auth failure)', async () => {

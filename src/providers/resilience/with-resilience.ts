@@ -47,11 +47,18 @@ export const DEFAULT_RESILIENCE: Readonly<ResilienceSettings> = Object.freeze({
   rateLimitBurst: 50,
 });
 
-/** Something worth a log line or a metric. Carries codes and numbers only, never messages or bodies. */
+/**
+ * Something worth a log line or a metric. Carries codes and numbers only, never messages or bodies.
+ * - `provider-throttled`: the provider answered attempt `attempt` with throttling (429,
+ *   `Throttling.*`, APIGW.0308); one event per such answer, whether or not a retry got past it.
+ * - `rate-limited`: our own rate limit made an attempt wait for a token, or refused it
+ *   (`rejected`, no request sent). Nothing the provider said.
+ */
 export type ResilienceEvent =
   | { type: 'retry'; provider: string; region: string; attempt: number; delayMs: number; code: ErrorCode }
   | { type: 'breaker'; provider: string; region: string; state: BreakerState }
-  | { type: 'throttled'; provider: string; region: string; waitMs: number; rejected: boolean };
+  | { type: 'provider-throttled'; provider: string; region: string; attempt: number }
+  | { type: 'rate-limited'; provider: string; region: string; waitMs: number; rejected: boolean };
 
 export interface ResilienceOptions extends Partial<ResilienceSettings> {
   /** Longest wait for a rate-limit token (never beyond the call's deadline). @default 2_000 */
@@ -109,19 +116,27 @@ export function withResilience(client: ProviderClient, options: ResilienceOption
     const breaker = breakerFor(key.region);
     const bucket = bucketFor(key.region);
     let sent = 0;
-    const attempt = () =>
+    const attempt = (n: number) =>
       breaker.execute(
         async () => {
           try {
             const { waitedMs } = await acquireToken(bucket, provider, Math.min(maxWaitMs, deadline.remainingMs()), deadline.signal, options.sleep);
-            if (waitedMs > 0) emit({ type: 'throttled', provider, region: key.region, waitMs: waitedMs, rejected: false });
+            if (waitedMs > 0) emit({ type: 'rate-limited', provider, region: key.region, waitMs: waitedMs, rejected: false });
           } catch (err) {
-            if (isJobError(err)) emit({ type: 'throttled', provider, region: key.region, waitMs: err.details.retryAfterMs ?? 0, rejected: true });
+            if (isJobError(err)) emit({ type: 'rate-limited', provider, region: key.region, waitMs: err.details.retryAfterMs ?? 0, rejected: true });
             throw err;
           }
           if (deadline.signal.aborted) throw new LocalJobError('PROVIDER_TIMEOUT', `${provider} call ended while waiting for its turn`, { provider });
           sent++;
-          return client.fetchJob(key, deadline.signal);
+          try {
+            return await client.fetchJob(key, deadline.signal);
+          } catch (err) {
+            // Counted here, per answer: the call's final error shows at most the last one.
+            if (isJobError(err) && err.code === 'PROVIDER_THROTTLED' && !(err instanceof LocalJobError)) {
+              emit({ type: 'provider-throttled', provider, region: key.region, attempt: n });
+            }
+            throw err;
+          }
         },
         () => deadline.cancelled,
       );

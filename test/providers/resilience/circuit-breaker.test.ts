@@ -83,3 +83,66 @@ describe('EndpointBreaker', () => {
     expect(changes.map((c) => c.state)).toEqual(['open', 'half-open', 'open']);
   });
 });
+
+describe('EndpointBreaker: only a provider answer ends a half-open probe', () => {
+  const rateLimited = () =>
+    new LocalJobError('PROVIDER_THROTTLED', 'DLI: client-side rate limit of 1/s reached; no request was sent', { provider: 'DLI', retryAfterMs: 1_000 });
+  /** Opens a breaker (threshold 3) and lets its cool-down pass, so the next call is the probe. */
+  async function readyToProbe() {
+    const made = breaker(3, 1_000);
+    for (let i = 0; i < 3; i++) await made.b.execute(fail(down()), never).catch(() => undefined);
+    vi.setSystemTime(Date.now() + 1_000);
+    return made;
+  }
+  /** Five calls at once against a provider that is still down; how many of them reached it. */
+  async function fiveConcurrentCallsToADownProvider(b: EndpointBreaker) {
+    const attempt = vi.fn(fail(down()));
+    const errors = await Promise.all(Array.from({ length: 5 }, () => b.execute(attempt, never).catch((e: unknown) => e as JobError)));
+    return { reached: attempt.mock.calls.length, errors };
+  }
+
+  const noAnswers: [string, () => Promise<unknown>, () => boolean][] = [
+    ['cancelled by its caller', fail(down()), () => true],
+    ['rejected by the local rate limit', fail(rateLimited()), never],
+  ];
+
+  it.each(noAnswers)('a probe %s leaves the breaker open, and exactly one of the next calls probes', async (_name, probe, cancelled) => {
+    const { b, changes } = await readyToProbe();
+    await expect(b.execute(probe, cancelled)).rejects.toBeInstanceOf(JobError);
+    const afterProbe = b.state;
+
+    const { reached, errors } = await fiveConcurrentCallsToADownProvider(b);
+    expect(reached).toBe(1);
+    expect(afterProbe).not.toBe('closed');
+    expect(errors.filter((e) => e instanceof LocalJobError && /circuit breaker is open/.test(e.message))).toHaveLength(4);
+    expect(b.state).toBe('open');
+    expect(changes.map((c) => c.state)).not.toContain('closed');
+  });
+
+  it.each(noAnswers)('after a probe %s, a success from the provider still closes the breaker', async (_name, probe, cancelled) => {
+    const { b } = await readyToProbe();
+    await b.execute(probe, cancelled).catch(() => undefined);
+    await expect(b.execute(ok, never)).resolves.toBe('job');
+    expect(b.state).toBe('closed');
+  });
+
+  it('a not-found answer to a probe closes the breaker, which then needs the full threshold of failures to open again', async () => {
+    const { b, changes } = await readyToProbe();
+    await b.execute(fail(rateLimited()), never).catch(() => undefined);
+    await expect(b.execute(fail(notFound()), never)).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+    expect(b.state).toBe('closed');
+    expect(changes.at(-1)?.state).toBe('closed');
+    await b.execute(fail(down()), never).catch(() => undefined);
+    await b.execute(fail(down()), never).catch(() => undefined);
+    expect(b.state).toBe('closed');
+    await b.execute(fail(down()), never).catch(() => undefined);
+    expect(b.state).toBe('open');
+  });
+
+  it('an authentication failure answering a probe closes the breaker: the provider is up', async () => {
+    const { b } = await readyToProbe();
+    const auth = new JobError('PROVIDER_AUTH_FAILED', 'DLI rejected the request signature', { provider: 'DLI' });
+    await expect(b.execute(fail(auth), never)).rejects.toBe(auth);
+    expect(b.state).toBe('closed');
+  });
+});

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JobError } from '../../../src/errors.js';
 import { withResilience, type ResilienceEvent, type ResilienceOptions } from '../../../src/providers/resilience/index.js';
 import type { JobKey, ProviderClient, ProviderJob } from '../../../src/providers/types.js';
@@ -162,7 +162,7 @@ describe('withResilience', () => {
     await r.fetchJob(key);
     await r.fetchJob(key);
     expect(h.waits).toEqual([100]);
-    expect(h.events).toEqual([{ type: 'throttled', provider: 'NLB', region: 'cn-hangzhou', waitMs: 100, rejected: false }]);
+    expect(h.events).toEqual([{ type: 'rate-limited', provider: 'NLB', region: 'cn-hangzhou', waitMs: 100, rejected: false }]);
   });
 
   it('fails locally with PROVIDER_THROTTLED, sending nothing, when a token is further away than the bound', async () => {
@@ -173,7 +173,28 @@ describe('withResilience', () => {
     const err = await r.fetchJob(key).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'PROVIDER_THROTTLED', details: { provider: 'NLB', retryAfterMs: 1_000 } });
     expect(calls).toHaveLength(1);
-    expect(h.events).toEqual([{ type: 'throttled', provider: 'NLB', region: 'cn-hangzhou', waitMs: 1_000, rejected: true }]);
+    expect(h.events).toEqual([{ type: 'rate-limited', provider: 'NLB', region: 'cn-hangzhou', waitMs: 1_000, rejected: true }]);
+  });
+
+  it('reports every throttling answer of the provider once, also one that a retry then got past', async () => {
+    const throttled = () => new JobError('PROVIDER_THROTTLED', 'NLB throttled the request', { provider: 'NLB', providerCode: 'Throttling.User' });
+    const { client, calls } = scripted(throttled(), throttled(), 'ok');
+    const h = harness();
+    await expect(withResilience(client, h.options).fetchJob(key)).resolves.toBeDefined();
+    expect(calls).toHaveLength(3);
+    expect(h.events.filter((e) => e.type !== 'retry')).toEqual([
+      { type: 'provider-throttled', provider: 'NLB', region: 'cn-hangzhou', attempt: 1 },
+      { type: 'provider-throttled', provider: 'NLB', region: 'cn-hangzhou', attempt: 2 },
+    ]);
+  });
+
+  it('does not report a refusal of the local rate limit as provider throttling', async () => {
+    const { client } = scripted();
+    const h = harness({ rateLimitPerSec: 1, rateLimitBurst: 1, rateLimitMaxWaitMs: 100 });
+    const r = withResilience(client, h.options);
+    await r.fetchJob(key);
+    await expect(r.fetchJob(key)).rejects.toMatchObject({ code: 'PROVIDER_THROTTLED' });
+    expect(h.events.map((e) => e.type)).not.toContain('provider-throttled');
   });
 
   it('keeps working when the event hook throws', async () => {
@@ -183,5 +204,102 @@ describe('withResilience', () => {
     };
     const r = withResilience(client, harness({ onEvent }).options);
     await expect(r.fetchJob(key)).resolves.toBeDefined();
+  });
+});
+
+/** A client that gives every call the current `answer` (a hang waits for the call's signal); records every call. */
+function switchable(initial: Outcome = 'ok') {
+  const state = { answer: initial, calls: 0 };
+  const client: ProviderClient = {
+    provider: 'NLB',
+    async fetchJob(k, signal): Promise<ProviderJob> {
+      state.calls++;
+      const o = state.answer;
+      if (o === 'ok') return nlbJob(k, 'processing');
+      if (o === 'hang') {
+        return new Promise((_, reject) =>
+          signal?.addEventListener('abort', () => reject(new JobError('PROVIDER_TIMEOUT', 'NLB call was cancelled', { provider: 'NLB' }))),
+        );
+      }
+      throw o;
+    },
+  };
+  return { client, state };
+}
+
+describe('withResilience: a half-open probe that never got a provider answer', () => {
+  // cockatiel times the breaker's cool-down with Date.now.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.UTC(2026, 0, 1));
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const cooldown = () => vi.setSystemTime(Date.now() + 1_000);
+
+  /** Five calls at once while the provider is still down: how many reached it, and what the callers got. */
+  async function fiveConcurrentCalls(fetchJob: (k: JobKey) => Promise<ProviderJob>, provider: { state: { calls: number; answer: Outcome } }) {
+    provider.state.answer = down();
+    const before = provider.state.calls;
+    const failed = (e: unknown) => e as JobError;
+    const succeeded = () => new JobError('INTERNAL_SERVER_ERROR', 'expected the call to fail');
+    const errors = await Promise.all(Array.from({ length: 5 }, (_, i) => fetchJob(nlbKey(`job-${i}`)).then(succeeded, failed)));
+    return { reached: provider.state.calls - before, errors };
+  }
+
+  it('a probe cancelled by its caller does not close the breaker: one of the next calls probes, the others fail fast', async () => {
+    const p = switchable(down());
+    const r = withResilience(p.client, harness({ breakerThreshold: 1, breakerCooldownMs: 1_000, retryMaxAttempts: 1 }).options);
+    await r.fetchJob(key).catch(() => undefined);
+    expect(r.breakerState('cn-hangzhou')).toBe('open');
+    cooldown();
+
+    p.state.answer = 'hang';
+    const caller = new AbortController();
+    const probe = r.fetchJob(key, caller.signal);
+    await new Promise((resolve) => setImmediate(resolve));
+    caller.abort();
+    await expect(probe).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT' });
+    const afterProbe = r.breakerState('cn-hangzhou');
+
+    const { reached, errors } = await fiveConcurrentCalls(r.fetchJob, p);
+    expect(reached).toBe(1);
+    expect(afterProbe).not.toBe('closed');
+    expect(errors.every((e) => e.code === 'PROVIDER_UNAVAILABLE')).toBe(true);
+    expect(errors.filter((e) => /circuit breaker is open/.test(e.message))).toHaveLength(4);
+    expect(r.breakerState('cn-hangzhou')).toBe('open');
+
+    cooldown();
+    p.state.answer = 'ok';
+    await expect(r.fetchJob(key)).resolves.toMatchObject({ jobId: 'job-1' });
+    expect(r.breakerState('cn-hangzhou')).toBe('closed');
+  });
+
+  it('a probe rejected by the local rate limit does not close the breaker: one of the next calls probes, the others fail fast', async () => {
+    const clock = { t: 0 };
+    const p = switchable(down());
+    const h = harness({ breakerThreshold: 5, breakerCooldownMs: 1_000, retryMaxAttempts: 1, rateLimitPerSec: 1, rateLimitBurst: 5, rateLimitMaxWaitMs: 100, now: () => clock.t });
+    const r = withResilience(p.client, h.options);
+    // Five failed attempts open the breaker and use up the bucket.
+    for (let i = 0; i < 5; i++) await r.fetchJob(key).catch(() => undefined);
+    expect(r.breakerState('cn-hangzhou')).toBe('open');
+    cooldown();
+
+    await expect(r.fetchJob(key)).rejects.toMatchObject({ code: 'PROVIDER_THROTTLED', message: expect.stringMatching(/client-side rate limit/) });
+    expect(p.state.calls).toBe(5);
+    const afterProbe = r.breakerState('cn-hangzhou');
+
+    clock.t += 5_000; // the bucket is full again: the rate limit stops nobody below
+    const { reached, errors } = await fiveConcurrentCalls(r.fetchJob, p);
+    expect(reached).toBe(1);
+    expect(afterProbe).not.toBe('closed');
+    expect(errors.filter((e) => /circuit breaker is open/.test(e.message))).toHaveLength(4);
+
+    cooldown();
+    clock.t += 5_000;
+    p.state.answer = new JobError('JOB_NOT_FOUND', 'NLB has no such job', { provider: 'NLB' });
+    await expect(r.fetchJob(key)).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+    expect(r.breakerState('cn-hangzhou')).toBe('closed');
   });
 });
