@@ -31,7 +31,7 @@ import type { BreakerState } from './providers/resilience/circuit-breaker.js';
 import { PROVIDERS } from './providers/types.js';
 import { ClusterHub } from './polling/cluster-hub.js';
 import { PollEngine } from './polling/engine.js';
-import { JobSource } from './loaders/job-source.js';
+import { JobSource, type Observation, type WatchedJobs } from './loaders/job-source.js';
 import { RedisCoordinator } from './pubsub/redis.js';
 import type { Clock } from './polling/clock.js';
 import { createSchema } from './schema/index.js';
@@ -152,10 +152,15 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
         ...(deps.clock ? { clock: deps.clock } : {}),
       })
     : null;
-  // Queries: finished jobs from memory, watched jobs from their poller, one call per job at a time.
+  // Queries: finished jobs from memory, watched jobs from what their poller (or the cluster) saw
+  // within the coalesce window, one call per job at a time.
+  const watched: WatchedJobs = {
+    latest: (id) => fresher(engine.latest(id), hub?.latest(id)),
+    observed: (id, job) => engine.observed(id, job),
+  };
   const jobs = new JobSource({
     registry,
-    peek: (id) => engine.peek(id) ?? hub?.peek(id),
+    watched,
     coalesceMs: config.queryCoalesceMs,
     terminalTtlMs: config.poll.terminalTtlMs,
     ...(deps.clock ? { clock: deps.clock } : {}),
@@ -294,6 +299,11 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     },
     stop,
   };
+}
+
+function fresher(a: Observation | undefined, b: Observation | undefined): Observation | undefined {
+  if (!a || !b) return a ?? b;
+  return b.observedAt > a.observedAt ? b : a;
 }
 
 /** Gauge values of `jobs_provider_breaker_state`. */

@@ -1,12 +1,13 @@
 /**
- * Where queries get a job from, cheapest first:
- * 1. a final snapshot an earlier answer saw (a finished job never changes), kept for the terminal TTL;
- * 2. the latest state of a poller already watching the job (at most one poll interval behind);
+ * Where queries get a job from, cheapest first. One freshness rule: a running job's answer is
+ * never older than `coalesceMs`, whoever observed it.
+ * 1. a final state an earlier answer or a poller saw (a finished job never changes), kept for the terminal TTL;
+ * 2. the latest state a poller (or, with Redis, the cluster) observed, if observed within `coalesceMs`;
  * 3. an answer fetched for another request less than `coalesceMs` ago;
  * 4. a provider call already in flight for another request (single flight);
- * 5. a new provider call.
- * Errors are never remembered: the next request tries again. Polling does not come through here,
- * it always asks the provider (it is what keeps 2. fresh).
+ * 5. a new provider call, whose answer is also told to the job's poller: a poller that saw another
+ *    status polls again at once, so watchers hear of a change a query found first.
+ * Errors are never remembered: the next request tries again. Polling does not come through here.
  */
 import type { Clock } from '../polling/clock.js';
 import { systemClock } from '../polling/clock.js';
@@ -19,10 +20,23 @@ export interface JobFetcher {
   fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob>;
 }
 
+/** A job's state as a watcher saw it, and when (ms on the source's clock). */
+export interface Observation {
+  job: ProviderJob;
+  observedAt: number;
+}
+
+/** The query path's port onto what pollers watch (the poll engine, the cluster hub). */
+export interface WatchedJobs {
+  /** The latest observation of a watched (or recently finished) job, if any. */
+  latest(id: string): Observation | undefined;
+  /** A query fetched this state from the provider just now. */
+  observed(id: string, job: ProviderJob): void;
+}
+
 export interface JobSourceOptions {
   registry: JobFetcher;
-  /** The latest state a local poller (or the cluster) saw for a job id, if any. */
-  peek?: (id: string) => ProviderJob | undefined;
+  watched?: WatchedJobs;
   /** @default systemClock */
   clock?: Clock;
   /** How long a running job's answer is reused for other requests; 0 turns reuse off. @default 1_000 */
@@ -43,7 +57,9 @@ interface Flight {
 
 export class JobSource implements JobFetcher {
   readonly #registry: JobFetcher;
-  readonly #peek: ((id: string) => ProviderJob | undefined) | undefined;
+  readonly #watched: WatchedJobs | undefined;
+  readonly #clock: Clock;
+  readonly #coalesceMs: number;
   readonly #final: TerminalCache;
   readonly #recent: TerminalCache;
   readonly #flights = new Map<string, Flight>();
@@ -53,16 +69,23 @@ export class JobSource implements JobFetcher {
   constructor(o: JobSourceOptions) {
     const clock = o.clock ?? systemClock;
     this.#registry = o.registry;
-    this.#peek = o.peek;
+    this.#watched = o.watched;
+    this.#clock = clock;
+    this.#coalesceMs = o.coalesceMs ?? 1_000;
     this.#final = new TerminalCache(clock, o.terminalTtlMs ?? 300_000, o.maxEntries ?? 10_000);
-    this.#recent = new TerminalCache(clock, o.coalesceMs ?? 1_000, o.maxEntries ?? 10_000);
+    this.#recent = new TerminalCache(clock, this.#coalesceMs, o.maxEntries ?? 10_000);
   }
 
   fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob> {
     const id = toGlobalId(key);
-    const known = this.#final.get(id)?.job ?? this.#peek?.(id) ?? this.#recent.get(id)?.job;
+    const known = this.#final.get(id)?.job ?? this.#fresh(this.#watched?.latest(id)) ?? this.#recent.get(id)?.job;
     if (known) return Promise.resolve(known);
     return this.#wait(this.#flights.get(id) ?? this.#start(id, key), signal);
+  }
+
+  #fresh(seen: Observation | undefined): ProviderJob | undefined {
+    if (!seen) return undefined;
+    return seen.job.terminal || this.#clock.now() - seen.observedAt <= this.#coalesceMs ? seen.job : undefined;
   }
 
   #start(id: string, key: JobKey): Flight {
@@ -71,6 +94,7 @@ export class JobSource implements JobFetcher {
     const promise = this.#registry.fetchJob(key, controller.signal).then((job) => {
       if (job.terminal) this.#final.set(id, job, 0);
       else this.#recent.set(id, job, 0);
+      this.#watched?.observed(id, job);
       return job;
     });
     const flight: Flight = { id, promise, controller, waiters: 0 };

@@ -14,8 +14,9 @@
  * back to following the channel, and a one-off resync accepts the winner's next event by raw
  * status even if the sequences drifted apart meanwhile.
  */
+import type { Observation } from '../loaders/job-source.js';
 import { toGlobalId } from '../providers/job-id.js';
-import type { JobKey, ProviderJob } from '../providers/types.js';
+import type { JobKey } from '../providers/types.js';
 import type { Coordinator, JobEventRecord, Unsubscribe } from '../pubsub/types.js';
 import { systemClock, type Clock } from './clock.js';
 import type { PollEngine, WatchEvent, Watcher } from './engine.js';
@@ -114,9 +115,13 @@ export class ClusterHub implements JobWatchSource {
     };
   }
 
-  /** The latest cluster-wide event of a job this replica watches (it may not poll it itself). */
-  peek(id: string): ProviderJob | undefined {
-    return this.#entries.get(id)?.last?.job;
+  /**
+   * The latest cluster-wide event of a job this replica watches (it may not poll it itself),
+   * observed when the change was seen: the holder does not publish unchanged polls.
+   */
+  latest(id: string): Observation | undefined {
+    const last = this.#entries.get(id)?.last;
+    return last ? { job: last.job, observedAt: last.at } : undefined;
   }
 
   /** Resolves when no coordinator call started by the hub is pending (test seam). */

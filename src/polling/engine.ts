@@ -12,6 +12,7 @@
  * - A poller stops as soon as its last watcher leaves.
  */
 import { isJobError, JobError } from '../errors.js';
+import type { Observation } from '../loaders/job-source.js';
 import { createJobLoader } from '../loaders/jobs.js';
 import { toGlobalId } from '../providers/job-id.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -54,6 +55,8 @@ interface Poller {
   readonly key: JobKey;
   readonly watchers: Set<Watcher>;
   last: ProviderJob | null;
+  /** When `last` was fetched (a seed from another replica was not fetched here: -Infinity). */
+  polledAt: number;
   seq: number;
   intervalMs: number;
   dueAt: number;
@@ -122,6 +125,7 @@ export class PollEngine {
         key,
         watchers: new Set(),
         last: seed?.job ?? null,
+        polledAt: -Infinity,
         seq: seed?.seq ?? 0,
         intervalMs: this.#interval.minIntervalMs,
         dueAt: this.#clock.now(),
@@ -148,11 +152,27 @@ export class PollEngine {
   }
 
   /**
-   * The latest state a poller saw for a job (or its cached final state), without a provider call;
-   * undefined when nothing watches the job. Queries use it: the poller is at most one interval behind.
+   * The latest state a poller fetched for a job, and when, or its cached final state; undefined
+   * when nothing watches the job. No provider call.
    */
-  peek(id: string): ProviderJob | undefined {
-    return this.#pollers.get(id)?.last ?? this.#terminal.get(id)?.job;
+  latest(id: string): Observation | undefined {
+    const p = this.#pollers.get(id);
+    if (p?.last) return { job: p.last, observedAt: p.polledAt };
+    const final = this.#terminal.get(id);
+    // A final state never goes stale.
+    return final ? { job: final.job, observedAt: this.#clock.now() } : undefined;
+  }
+
+  /**
+   * Someone else (a query) fetched the job just now. If its poller last saw another status, it
+   * polls at once instead of at its (possibly 30 s) interval: the change then reaches watchers
+   * through the poller, in sequence, rather than being applied here out of order.
+   */
+  observed(id: string, job: ProviderJob): void {
+    const p = this.#pollers.get(id);
+    if (!p || p.inFlight || !p.last || p.last.rawStatus === job.rawStatus) return;
+    p.dueAt = this.#clock.now();
+    this.#wakeBy(p.dueAt);
   }
 
   /** Resolves once no provider call started by the engine is in flight (test seam). */
@@ -231,6 +251,7 @@ export class PollEngine {
     const previous = p.last;
     const changed = previous === null || previous.rawStatus !== job.rawStatus;
     p.last = job;
+    p.polledAt = this.#clock.now();
     this.#onPoll?.(p.key, changed ? 'changed' : 'unchanged');
     if (changed) {
       p.seq++;

@@ -79,9 +79,8 @@ describe('queries answered without a provider call, with cache hints', () => {
     expect(server.simulator.fakes.DLI.requests).toHaveLength(1);
   });
 
-  it('answers a job a subscription is watching from its poller, without a provider call', async () => {
-    // No reuse window: only the poller's state can spare the call.
-    const server = await start({ JOBS_QUERY_COALESCE_MS: '0' });
+  it('answers a job a subscription is watching from its poller, without a provider call, while the poll is recent', async () => {
+    const server = await start({ JOBS_QUERY_COALESCE_MS: '5000' });
     server.simulator.jobs.pin('DLI', 'watched-1', 'RUNNING');
     const client = connect(server.wsUrl);
     closers.push(() => client.dispose());
@@ -90,5 +89,22 @@ describe('queries answered without a provider call, with cache hints', () => {
     server.simulator.fakes.DLI.resetRequests();
     for (let i = 0; i < 3; i++) expect((await post(server, JOB, { jobId: 'watched-1' })).data).toMatchObject({ job: { state: 'RUNNING' } });
     expect(server.simulator.fakes.DLI.requests).toHaveLength(0);
+  });
+
+  it('never answers a watched running job from a poll older than the coalesce window, and lets watchers hear what the query found', async () => {
+    // The poller is at a long interval; queries must not wait for it.
+    const server = await start({ JOBS_QUERY_COALESCE_MS: '1000', JOBS_POLL_MIN_INTERVAL_MS: '20000', JOBS_POLL_MAX_INTERVAL_MS: '30000' });
+    server.simulator.jobs.pin('DLI', 'watched-2', 'RUNNING');
+    const client = connect(server.wsUrl);
+    closers.push(() => client.dispose());
+    const sub = subscribe(client, `subscription { jobStatusChanged(refs: [{ provider: DLI, jobId: "watched-2" }]) { previousRawStatus rawStatus } }`);
+    expect((await sub.next()).data).toEqual({ jobStatusChanged: { previousRawStatus: null, rawStatus: 'RUNNING' } });
+    server.simulator.jobs.pin('DLI', 'watched-2', 'SCALING');
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect((await post(server, JOB, { jobId: 'watched-2' })).data).toMatchObject({ job: { state: 'RUNNING' } }); // SCALING is RUNNING
+    const raw = await post(server, `{ job(ref: { provider: DLI, jobId: "watched-2" }) { ... on DliJob { rawStatus } } }`);
+    expect(raw.data).toEqual({ job: { rawStatus: 'SCALING' } });
+    // The poller polls at once instead of in 20 s.
+    expect((await sub.next(2_000)).data).toEqual({ jobStatusChanged: { previousRawStatus: 'RUNNING', rawStatus: 'SCALING' } });
   });
 });

@@ -17,6 +17,16 @@ function heldRegistry() {
 
 const flush = () => new Promise((r) => setImmediate(r));
 
+/** A poller double: it saw `job` at `observedAt`, and records what queries tell it. */
+function pollerOf(jobId: string, job: ProviderJob, observedAt: number) {
+  const told: ProviderJob[] = [];
+  return {
+    told,
+    latest: (id: string) => (id === toGlobalId(nlbKey(jobId)) ? { job, observedAt } : undefined),
+    observed: (_id: string, seen: ProviderJob) => void told.push(seen),
+  };
+}
+
 describe('JobSource (the query path in front of the provider registry)', () => {
   it('makes one provider call for many concurrent requests for the same running job', async () => {
     const registry = heldRegistry();
@@ -68,11 +78,39 @@ describe('JobSource (the query path in front of the provider registry)', () => {
     expect(registry.calls).toHaveLength(2);
   });
 
-  it('answers a job a poller is watching from the poller’s latest state', async () => {
+  it('answers a job a poller is watching from the poller’s latest state while it is within the coalesce window', async () => {
     const registry = heldRegistry();
+    const clock = new ManualClock();
     const watched = nlbJob(nlbKey('watched'), 'Processing');
-    const source = new JobSource({ registry, peek: (id) => (id === toGlobalId(nlbKey('watched')) ? watched : undefined) });
+    const observedAt = clock.now();
+    const source = new JobSource({ registry, clock, coalesceMs: 1_000, watched: pollerOf('watched', watched, observedAt) });
+    await clock.advance(1_000);
     expect(await source.fetchJob(nlbKey('watched'))).toBe(watched);
+    expect(registry.calls).toHaveLength(0);
+  });
+
+  it('asks the provider when the poller’s state is older than the coalesce window, and tells the poller what it got', async () => {
+    const registry = heldRegistry();
+    const clock = new ManualClock();
+    const polled = nlbJob(nlbKey('slow-poller'), 'processing');
+    const poller = pollerOf('slow-poller', polled, clock.now());
+    const source = new JobSource({ registry, clock, coalesceMs: 1_000, watched: poller });
+    await clock.advance(8_000); // the poller is at a long interval
+    const answer = source.fetchJob(nlbKey('slow-poller'));
+    expect(registry.calls).toHaveLength(1);
+    const fresh = nlbJob(nlbKey('slow-poller'), 'Succeeded');
+    registry.calls[0]!.resolve(fresh);
+    expect(await answer).toBe(fresh);
+    expect(poller.told).toEqual([fresh]);
+  });
+
+  it('serves a final state a poller saw however long ago', async () => {
+    const registry = heldRegistry();
+    const clock = new ManualClock();
+    const done = nlbJob(nlbKey('done'), 'Succeeded');
+    const source = new JobSource({ registry, clock, coalesceMs: 1_000, watched: pollerOf('done', done, clock.now()) });
+    await clock.advance(60_000);
+    expect(await source.fetchJob(nlbKey('done'))).toBe(done);
     expect(registry.calls).toHaveLength(0);
   });
 

@@ -8,7 +8,7 @@ import { nlbKey, ScriptedClient } from '../helpers/scripted-client.js';
 let engine: PollEngine | undefined;
 afterEach(() => engine?.stop());
 
-describe('PollEngine.peek', () => {
+describe('PollEngine.latest', () => {
   it('returns the latest state a poller saw, then the cached final state, and nothing for unwatched jobs', async () => {
     const clock = new ManualClock();
     const client = new ScriptedClient();
@@ -20,16 +20,16 @@ describe('PollEngine.peek', () => {
       await e.whenIdle();
     });
     const id = toGlobalId(nlbKey('j'));
-    expect(engine.peek(id)).toBeUndefined();
+    expect(engine.latest(id)).toBeUndefined();
     engine.watch(nlbKey('j'), () => {});
     await advance(10);
-    expect(engine.peek(id)?.rawStatus).toBe('processing');
+    expect(engine.latest(id)?.job.rawStatus).toBe('processing');
     await advance(2_000);
     expect(engine.activePollers).toBe(0);
-    expect(engine.peek(id)?.rawStatus).toBe('Succeeded');
-    expect(engine.peek(toGlobalId(nlbKey('other')))).toBeUndefined();
+    expect(engine.latest(id)?.job.rawStatus).toBe('Succeeded');
+    expect(engine.latest(toGlobalId(nlbKey('other')))).toBeUndefined();
     const calls = client.calls.length;
-    engine.peek(id);
+    engine.latest(id);
     expect(client.calls.length).toBe(calls);
   });
 });
