@@ -4,11 +4,13 @@
  *   dist-ui/manifest.json       what was built, with sizes
  *   dist-ui/assets/*            content-hashed JS, CSS and Monaco workers, served under /graphiql/,
  *                               each with a precompressed name.gz beside it
- * Run: npm run build:ui (also run by prestart and pretest). Builds into a temporary folder and swaps
- * it in, so a running server never sees a half-written build.
+ * Run: npm run build:ui (also run by prestart and pretest). Skips the 2–3 s bundle when the previous
+ * build's inputs are unchanged (see {@link staleReason}); `-- --force` bundles anyway. Builds into a
+ * temporary folder and swaps it in, so a running server never sees a half-written build. Prints
+ * only to stderr: `npm start` keeps stdout for the server's JSON log lines.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { access, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -52,6 +54,78 @@ const skipMonacoCss: esbuild.Plugin = {
   },
 };
 
+/**
+ * What decides the bundle's bytes, recorded in manifest.json so the next run can compare: this
+ * script (options, plugins), esbuild's version, the installed packages (npm's lockfiles; every
+ * bundled node_modules file comes from them), and the project's own bundled files as esbuild
+ * reported them (ui/ and whatever it imports from src/). A new import shows up as a change to an
+ * already recorded file, so the list never goes stale unnoticed. Hashing these few files takes
+ * milliseconds, against seconds for bundling.
+ */
+interface BuildInputs {
+  digest: string;
+  /** Project files in the bundle, relative to the repository root. */
+  sources: string[];
+}
+
+const LOCKFILES = ['package-lock.json', 'node_modules/.package-lock.json'];
+
+async function inputsDigest(sources: readonly string[]): Promise<string> {
+  const hash = createHash('sha256');
+  hash.update(`esbuild ${esbuild.version}\0`);
+  for (const file of [path.relative(ROOT, fileURLToPath(import.meta.url)), ...LOCKFILES, ...sources]) {
+    const bytes = await readFile(path.resolve(ROOT, file)).catch(() => null);
+    // A missing file hashes differently from an empty one, so deleting an input counts as a change.
+    hash.update(`${file}\0${bytes ? createHash('sha256').update(bytes).digest('hex') : 'missing'}\0`);
+  }
+  return hash.digest('hex');
+}
+
+/** The project's own files among esbuild's inputs (not node_modules, not virtual modules). */
+function projectSources(...metafiles: (esbuild.Metafile | undefined)[]): string[] {
+  const files = new Set<string>();
+  for (const metafile of metafiles) {
+    for (const input of Object.keys(metafile?.inputs ?? {})) {
+      if (input.includes(':') || input.split(/[\\/]/).includes('node_modules')) continue;
+      files.add(path.relative(ROOT, path.resolve(ROOT, input)));
+    }
+  }
+  return [...files].sort();
+}
+
+async function anyModifiedSince(files: readonly string[], since: number): Promise<boolean> {
+  const times = await Promise.all(files.map((f) => stat(path.resolve(ROOT, f)).then((s) => s.mtimeMs, () => Infinity)));
+  return times.some((t) => t >= since);
+}
+
+interface Manifest {
+  inputs?: BuildInputs;
+  files?: { file: string }[];
+}
+
+/** Why `outDir` needs a build, or null when it holds a complete build of the current inputs. */
+export async function staleReason(outDir: string = DIST_UI): Promise<string | null> {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await readFile(path.join(outDir, 'manifest.json'), 'utf8')) as Manifest;
+  } catch {
+    return 'not built yet';
+  }
+  if (!manifest.inputs || !manifest.files) return 'built by an older build script';
+  if ((await inputsDigest(manifest.inputs.sources)) !== manifest.inputs.digest) return 'inputs changed';
+  const outputs = ['index.html', ...manifest.files.flatMap((f) => [`assets/${f.file}`, `assets/${f.file}.gz`])];
+  for (const file of outputs) {
+    if (!(await access(path.join(outDir, file)).then(() => true, () => false))) return `${file} is missing`;
+  }
+  return null;
+}
+
+/** Builds `outDir` unless it already holds a build of the current inputs; null when it did not build. */
+export async function ensureUiBuilt(outDir: string = DIST_UI): Promise<(BuildResult & { reason: string }) | null> {
+  const reason = await staleReason(outDir);
+  return reason === null ? null : { ...(await buildUi(outDir)), reason };
+}
+
 export interface BuildResult {
   outDir: string;
   files: { file: string; bytes: number; gzipBytes: number }[];
@@ -63,6 +137,7 @@ export interface BuildResult {
 /** Builds dist-ui/ (or `outDir`). */
 export async function buildUi(outDir: string = DIST_UI): Promise<BuildResult> {
   const started = performance.now();
+  const startedAt = Date.now();
   const tmp = `${outDir}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
   const assets = path.join(tmp, 'assets');
   await mkdir(assets, { recursive: true });
@@ -92,6 +167,11 @@ export async function buildUi(outDir: string = DIST_UI): Promise<BuildResult> {
     });
     const mainJs = outputFor(main.metafile, assets, 'main', '.js');
     const mainCss = outputFor(main.metafile, assets, 'main', '.css');
+    const sources = projectSources(workers.metafile, main.metafile);
+    // The digest is taken after bundling; a source saved meanwhile may not be in the bundle, so
+    // record no digest then and the next run builds again.
+    const editedMeanwhile = await anyModifiedSince(sources, startedAt);
+    const inputs: BuildInputs = { digest: editedMeanwhile ? '' : await inputsDigest(sources), sources };
 
     await writeFile(path.join(tmp, 'index.html'), page(ASSETS_URL + mainJs, ASSETS_URL + mainCss));
     const files = await Promise.all(
@@ -104,7 +184,7 @@ export async function buildUi(outDir: string = DIST_UI): Promise<BuildResult> {
     );
     await writeFile(
       path.join(tmp, 'manifest.json'),
-      `${JSON.stringify({ builtAt: new Date().toISOString(), main: { js: mainJs, css: mainCss }, workers: workerFiles, files }, null, 2)}\n`,
+      `${JSON.stringify({ builtAt: new Date().toISOString(), main: { js: mainJs, css: mainCss }, workers: workerFiles, files, inputs }, null, 2)}\n`,
     );
 
     await rm(outDir, { recursive: true, force: true });
@@ -151,11 +231,13 @@ function page(js: string, css: string): string {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  buildUi().then(
+  const force = process.argv.includes('--force');
+  (force ? buildUi().then((r) => ({ ...r, reason: '--force' })) : ensureUiBuilt()).then(
     (r) => {
+      // Silent when up to date; a rebuild says why, since it makes `npm start` seconds slower.
+      if (!r) return;
       const mb = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MiB`;
-      for (const f of r.files) process.stdout.write(`  ${f.file.padEnd(36)} ${mb(f.bytes).padStart(10)}  gzip ${mb(f.gzipBytes)}\n`);
-      process.stdout.write(`build:ui: ${path.relative(process.cwd(), r.outDir) || '.'}/ ${mb(r.totalBytes)} (gzip ${mb(r.totalGzipBytes)}) in ${r.ms} ms\n`);
+      process.stderr.write(`build:ui: built ${path.relative(process.cwd(), r.outDir) || '.'}/ (${r.reason}): ${mb(r.totalBytes)} (gzip ${mb(r.totalGzipBytes)}) in ${r.ms} ms; sizes in manifest.json\n`);
     },
     (err: unknown) => {
       process.stderr.write(`build:ui failed: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -3,7 +3,8 @@
  * from configuration, and rejects malformed values before any provider call is made.
  */
 import { JobError } from './errors.js';
-import { HUAWEI_PROVIDERS, type JobKey, type ProviderName } from './providers/types.js';
+import { jobIdPattern, jobIdRule } from './job-id-syntax.js';
+import { HUAWEI_PROVIDERS, PROVIDERS, type JobKey, type ProviderName } from './providers/types.js';
 import { checkAllowed, type AllowList } from './security/allow-list.js';
 
 /** What a client sends (the GraphQL `JobRef` input). */
@@ -26,19 +27,8 @@ export interface RefDefaults {
 const REGION = /^[a-z]{2,}(-[a-z0-9]+){1,4}$/;
 /** Huawei project ids are 32 lowercase hex characters. */
 const PROJECT_ID = /^[0-9a-f]{32}$/;
-/**
- * Job id formats per provider, from the docs' examples: UUIDs (DataWorks, CFW, DLI, in either
- * case), NLB's masked `…5****`, Workspace's decimal snowflakes. DLI documents 1-64 characters; we
- * apply that bound everywhere. Nothing that could change the request path ('/', '?', '#', '%').
- */
-const PLAIN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const JOB_ID: Record<ProviderName, RegExp> = {
-  DATAWORKS: PLAIN_ID,
-  NLB: /^[A-Za-z0-9][A-Za-z0-9._*-]{0,63}$/,
-  CFW: PLAIN_ID,
-  DLI: PLAIN_ID,
-  WORKSPACE: PLAIN_ID,
-};
+/** Job id syntax per provider (src/job-id-syntax.ts, which the README and GraphiQL state). */
+const JOB_ID = Object.fromEntries(PROVIDERS.map((p) => [p, jobIdPattern(p)])) as Record<ProviderName, RegExp>;
 
 /** @throws JobError BAD_USER_INPUT naming the field at fault, FORBIDDEN outside the allow-list. */
 export function resolveJobRef(ref: JobRefInput, defaults: RefDefaults): JobKey {
@@ -49,8 +39,7 @@ export function resolveJobRef(ref: JobRefInput, defaults: RefDefaults): JobKey {
 function toJobKey(ref: JobRefInput, defaults: RefDefaults): JobKey {
   const huawei = HUAWEI_PROVIDERS.includes(ref.provider);
   if (!JOB_ID[ref.provider].test(ref.jobId)) {
-    const extra = ref.provider === 'NLB' ? '._*-' : '._-';
-    throw new JobError('BAD_USER_INPUT', `${ref.provider} jobId must be 1-64 characters of letters, digits and ${extra}, starting with a letter or digit`, {
+    throw new JobError('BAD_USER_INPUT', `${ref.provider} jobId must be ${jobIdRule(ref.provider)}`, {
       provider: ref.provider,
     });
   }

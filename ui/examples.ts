@@ -4,6 +4,8 @@
  * and as a comment at the top of the first tab. Kept free of DOM and React so the test suite can
  * validate every example against the real schema (test/ui/examples.test.ts).
  */
+// The validator's own rule (refs.ts), so the page cannot state another one.
+import { JOB_ID_RULE } from '../src/job-id-syntax.js';
 
 export interface SimulatorRule {
   /** Substring of the job id (case-insensitive); null for "anything else". */
@@ -26,7 +28,8 @@ export const SIMULATOR_RULES: readonly SimulatorRule[] = [
 /** One-line lifecycle facts shown next to the rules. */
 export const SIMULATOR_NOTES: readonly string[] = [
   'A job starts when first asked for and moves one step every 3 s (JOBS_SIMULATOR_STEP_MS).',
-  'Job ids: 1–128 of letters, digits and ._*:@+=-. Regions and the Huawei project default on the simulator.',
+  JOB_ID_RULE,
+  'Regions and the Huawei project default on the simulator.',
 ];
 
 export interface Example {

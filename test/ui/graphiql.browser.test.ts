@@ -5,12 +5,12 @@
  * test-results/graphiql.png.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildUi, DIST_UI } from '../../scripts/build-ui.js';
+import { ensureUiBuilt } from '../../scripts/build-ui.js';
 import { EXAMPLES } from '../../ui/examples.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -26,15 +26,6 @@ function staysLocal(url: string): boolean {
   const u = new URL(url);
   if (u.protocol === 'data:' || u.protocol === 'blob:' || u.protocol === 'about:') return true;
   return ['http:', 'https:', 'ws:', 'wss:'].includes(u.protocol) && (LOOPBACK_HOSTS.has(u.hostname) || u.hostname.startsWith('127.'));
-}
-
-/** dist-ui/ is missing or older than ui/ or the build script (a bare `vitest run` skips pretest). */
-async function uiBuildStale(): Promise<boolean> {
-  const built = await stat(path.join(DIST_UI, 'manifest.json')).catch(() => null);
-  if (!built) return true;
-  const sources = [...(await readdir(path.join(ROOT, 'ui'))).map((f) => path.join(ROOT, 'ui', f)), path.join(ROOT, 'scripts', 'build-ui.ts')];
-  for (const file of sources) if ((await stat(file)).mtimeMs > built.mtimeMs) return true;
-  return false;
 }
 
 /** Monaco renders text with non-breaking spaces. */
@@ -61,7 +52,7 @@ describe('GraphiQL in Chromium', () => {
       throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH`);
     }
     // `npm test` builds the page first (pretest); a bare `vitest run` builds it here when needed.
-    if (await uiBuildStale()) await buildUi();
+    await ensureUiBuilt();
     server = await startTestServer({ stepMs: 300, env: { JOBS_POLL_MIN_INTERVAL_MS: '100' } });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1400, height: 900 }, serviceWorkers: 'block' });
