@@ -4,7 +4,7 @@
  */
 import { createJobLoader, type JobLoader } from './loaders/jobs.js';
 import type { Metrics } from './observability/metrics.js';
-import type { JobWatchSource } from './polling/cluster-hub.js';
+import type { JobWatchSource } from './coordination/cluster-hub.js';
 import type { PollEngine } from './polling/engine.js';
 import type { JobFetcher } from './loaders/job-source.js';
 import type { ProviderRegistry } from './providers/registry.js';

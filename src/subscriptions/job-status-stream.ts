@@ -9,7 +9,7 @@
  * for its job, so merging can never drop it.
  */
 import type { JobError } from '../errors.js';
-import type { JobWatchSource } from '../polling/cluster-hub.js';
+import type { JobWatchSource } from '../coordination/cluster-hub.js';
 import type { WatchEvent } from '../polling/engine.js';
 import { toGlobalId } from '../providers/job-id.js';
 import type { JobKey, ProviderJob } from '../providers/types.js';

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { ManualClock } from '../../src/polling/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import type { ProviderName } from '../../src/providers/types.js';
 import { createServer, type RunningServer } from '../../src/server.js';
 import { SIMULATOR_HUAWEI_PROJECT_ID } from '../../src/simulator/credentials.js';

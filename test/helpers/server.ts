@@ -5,7 +5,7 @@
  */
 import { resolveConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import type { ManualClock } from '../../src/polling/clock.js';
+import type { ManualClock } from './manual-clock.js';
 import { createServer, type RunningServer } from '../../src/server.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/polling/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { CLOSE_GOING_AWAY } from '../../src/server.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connect, subscribe, type Subscription } from '../helpers/ws-client.js';

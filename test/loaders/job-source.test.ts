@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JobError } from '../../src/errors.js';
 import { JobSource } from '../../src/loaders/job-source.js';
-import { ManualClock } from '../../src/polling/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { toGlobalId } from '../../src/providers/job-id.js';
 import type { JobKey, ProviderJob } from '../../src/providers/types.js';
 import { nlbJob, nlbKey } from '../helpers/scripted-client.js';

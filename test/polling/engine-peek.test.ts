@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/polling/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { PollEngine } from '../../src/polling/engine.js';
 import { toGlobalId } from '../../src/providers/job-id.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobError } from '../../src/errors.js';
-import { ManualClock } from '../../src/polling/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { PollEngine, type WatchEvent } from '../../src/polling/engine.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
 import { nlbKey, ScriptedClient } from '../helpers/scripted-client.js';

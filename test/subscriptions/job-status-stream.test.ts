@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobError } from '../../src/errors.js';
-import { ManualClock } from '../../src/polling/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { PollEngine } from '../../src/polling/engine.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
 import { createJobStatusStream, type StreamItem } from '../../src/subscriptions/job-status-stream.js';

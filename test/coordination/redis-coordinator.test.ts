@@ -3,8 +3,8 @@
  * The behaviour shared with the in-memory coordinator is in test/contract/.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RedisCoordinator } from '../../src/pubsub/redis.js';
-import type { JobEventRecord } from '../../src/pubsub/types.js';
+import { RedisCoordinator } from '../../src/coordination/redis-coordinator.js';
+import type { JobEventRecord } from '../../src/coordination/coordinator.js';
 import { PrivateRedis, redisServerInstalled, uniquePrefix } from '../helpers/redis.js';
 import { nlbJob, nlbKey } from '../helpers/scripted-client.js';
 import { waitUntil } from '../helpers/wait.js';

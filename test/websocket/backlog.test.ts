@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SlowConsumerBacklog } from '../../src/transport/backlog.js';
+import { SlowConsumerBacklog } from '../../src/websocket/backlog.js';
 
 function setup() {
   let buffered = 0;

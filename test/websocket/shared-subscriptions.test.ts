@@ -1,11 +1,11 @@
 import { parse, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import type { JobWatchSource } from '../../src/polling/cluster-hub.js';
+import type { JobWatchSource } from '../../src/coordination/cluster-hub.js';
 import type { Watcher } from '../../src/polling/engine.js';
 import { toGlobalId } from '../../src/providers/job-id.js';
 import type { JobKey } from '../../src/providers/types.js';
 import { createSchema } from '../../src/schema/index.js';
-import { SharedSubscriptions } from '../../src/transport/shared-subscriptions.js';
+import { SharedSubscriptions } from '../../src/websocket/shared-subscriptions.js';
 import { nlbJob, nlbKey } from '../helpers/scripted-client.js';
 
 const schema = createSchema();

@@ -17,9 +17,9 @@
 import type { Observation } from '../loaders/job-source.js';
 import { toGlobalId } from '../providers/job-id.js';
 import type { JobKey } from '../providers/types.js';
-import type { Coordinator, JobEventRecord, Unsubscribe } from '../pubsub/types.js';
-import { systemClock, type Clock } from './clock.js';
-import type { PollEngine, WatchEvent, Watcher } from './engine.js';
+import type { Coordinator, JobEventRecord, Unsubscribe } from './coordinator.js';
+import { systemClock, type Clock } from '../polling/clock.js';
+import type { PollEngine, WatchEvent, Watcher } from '../polling/engine.js';
 
 /** Anything subscriptions can watch jobs through: the PollEngine itself, or this hub. */
 export interface JobWatchSource {

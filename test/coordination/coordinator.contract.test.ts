@@ -3,9 +3,9 @@
  * instances sharing one Redis play two replicas).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryCoordinator } from '../../src/pubsub/memory.js';
-import { RedisCoordinator } from '../../src/pubsub/redis.js';
-import type { Coordinator, JobEventRecord } from '../../src/pubsub/types.js';
+import { MemoryCoordinator } from '../helpers/memory-coordinator.js';
+import { RedisCoordinator } from '../../src/coordination/redis-coordinator.js';
+import type { Coordinator, JobEventRecord } from '../../src/coordination/coordinator.js';
 import { nlbJob, nlbKey } from '../helpers/scripted-client.js';
 import { redisSkipReason, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 

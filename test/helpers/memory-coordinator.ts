@@ -1,5 +1,5 @@
 /** In-process Coordinator: the default without REDIS_URL, and the reference for the contract suite. */
-import type { Coordinator, JobEventRecord, Unsubscribe } from './types.js';
+import type { Coordinator, JobEventRecord, Unsubscribe } from '../../src/coordination/coordinator.js';
 
 export class MemoryCoordinator implements Coordinator {
   readonly distributed = false;

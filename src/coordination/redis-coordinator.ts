@@ -12,7 +12,7 @@
  * a channel that is not subscribed yet.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { decodeEvent, encodeEvent, type Coordinator, type JobEventRecord, type Unsubscribe } from './types.js';
+import { decodeEvent, encodeEvent, type Coordinator, type JobEventRecord, type Unsubscribe } from './coordinator.js';
 
 export interface RedisCoordinatorOptions {
   url: string;

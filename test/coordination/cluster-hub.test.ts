@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/polling/clock.js';
-import { ClusterHub } from '../../src/polling/cluster-hub.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { ClusterHub } from '../../src/coordination/cluster-hub.js';
 import { PollEngine, type WatchEvent } from '../../src/polling/engine.js';
-import { MemoryCoordinator } from '../../src/pubsub/memory.js';
+import { MemoryCoordinator } from '../helpers/memory-coordinator.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
 import { nlbKey, ScriptedClient } from '../helpers/scripted-client.js';
 
