@@ -1,0 +1,32 @@
+/** GraphQL over WebSocket on the HTTP server's `/graphql`, with the same limits and schema as HTTP. */
+import type http from 'node:http';
+import type { Config } from '../config.js';
+import type { Services } from '../context.js';
+import type { Metrics } from '../observability/metrics.js';
+import { createWebSocketTransport, type ConnectHook, type WebSocketTransport } from '../websocket/graphql-ws-server.js';
+import type { GraphqlSetup } from './graphql.js';
+
+export interface WebSocketSideOptions {
+  httpServer: http.Server;
+  graphql: GraphqlSetup;
+  services: Services;
+  metrics: Metrics;
+  onConnect?: ConnectHook | undefined;
+}
+
+export function startWebSocket(config: Readonly<Config>, o: WebSocketSideOptions): WebSocketTransport {
+  return createWebSocketTransport({
+    httpServer: o.httpServer,
+    schema: o.graphql.schema,
+    services: o.services,
+    metrics: o.metrics,
+    validationRules: o.graphql.validationRules,
+    maxTokens: config.limits.maxTokens,
+    production: config.production,
+    keepAliveMs: config.wsKeepAliveMs,
+    routerSecret: config.routerSecret,
+    connectionsPerIp: config.limits.wsConnectionsPerIp,
+    subscriptionsPerConnection: config.limits.wsSubscriptionsPerConnection,
+    ...(o.onConnect ? { onConnect: o.onConnect } : {}),
+  });
+}
