@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
+# Node 24 is the current LTS (Node 20 reached end of life on 2026-04-30); CI tests the code on 20 and 24.
 # Build stage: compile TypeScript with the dev toolchain.
-FROM node:20.20.2-bookworm-slim AS build
+FROM node:24.21.0-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,7 +12,7 @@ COPY scripts ./scripts
 RUN npm run build && npm run build:ui
 
 # Runtime stage: production dependencies only, non-root.
-FROM node:20.20.2-bookworm-slim
+FROM node:24.21.0-bookworm-slim
 ENV NODE_ENV=production PORT=4000
 WORKDIR /app
 COPY package.json package-lock.json ./
