@@ -47,21 +47,29 @@ const select = (prefix: string) => [...logs].filter(([id]) => id.startsWith(pref
 serve(
   {
     /** Long alternating lifecycles for `jobs`, their clocks started evenly spread over one step. */
-    prepare: async (a: { jobs: { lifecycle: Lifecycle; jobId: string }[]; steps: Partial<Record<Lifecycle, string[]>> }) => {
+    prepare: async (a: {
+      jobs: { lifecycle: Lifecycle; jobId: string }[];
+      steps: Partial<Record<Lifecycle, string[]>>;
+    }) => {
       a.jobs.forEach(({ lifecycle, jobId }, i) => {
         sim.jobs.script(lifecycle, jobId, a.steps[lifecycle]!);
-        setTimeout(() => {
-          // Starts the job's clock without counting as a provider call.
-          logs.set(jobId, { calls: [], firstAt: now(), lastStatus: null, changes: [] });
-          lookup(lifecycle, jobId);
-        }, (i * stepMs) / a.jobs.length);
+        setTimeout(
+          () => {
+            // Starts the job's clock without counting as a provider call.
+            logs.set(jobId, { calls: [], firstAt: now(), lastStatus: null, changes: [] });
+            lookup(lifecycle, jobId);
+          },
+          (i * stepMs) / a.jobs.length,
+        );
       });
       await new Promise((r) => setTimeout(r, stepMs + 10));
     },
     pin: (a: { lifecycle: Lifecycle; jobId: string; status: string }) => sim.jobs.pin(a.lifecycle, a.jobId, a.status),
     /** Answer times per job id with this prefix, within [from, to]. */
     calls: (a: { prefix: string; from?: number; to?: number }) =>
-      Object.fromEntries(select(a.prefix).map(([id, l]) => [id, l.calls.filter((t) => t >= (a.from ?? 0) && t <= (a.to ?? Infinity))])),
+      Object.fromEntries(
+        select(a.prefix).map(([id, l]) => [id, l.calls.filter((t) => t >= (a.from ?? 0) && t <= (a.to ?? Infinity))]),
+      ),
     count: (a: { prefix: string }) => select(a.prefix).reduce((n, [, l]) => n + l.calls.length, 0),
     changes: (a: { prefix: string }) => Object.fromEntries(select(a.prefix).map(([id, l]) => [id, l.changes])),
     endpoints: () => sim.endpoints,

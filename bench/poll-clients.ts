@@ -6,7 +6,8 @@
 import { Agent, request } from 'undici';
 import { serve } from './lib/ipc.js';
 
-const QUERY = 'query Poll($ref: JobRef!) { job(ref: $ref) { __typename ... on CloudJob { id state rawStatus terminal } } }';
+const QUERY =
+  'query Poll($ref: JobRef!) { job(ref: $ref) { __typename ... on CloudJob { id state rawStatus terminal } } }';
 
 async function run(a: { url: string; clients: number; jobs: { provider: string; jobId: string }[]; seconds: number }) {
   const agent = new Agent({ connections: 128, pipelining: 1 });
@@ -15,7 +16,12 @@ async function run(a: { url: string; clients: number; jobs: { provider: string; 
   const inflight = new Set<Promise<void>>();
   const fire = (client: number) => {
     result.sent++;
-    const p = request(a.url, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: bodies[client % bodies.length]! })
+    const p = request(a.url, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json' },
+      body: bodies[client % bodies.length]!,
+    })
       .then(async (res) => {
         const text = await res.body.text();
         if (res.statusCode !== 200) result.failed++;

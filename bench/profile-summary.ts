@@ -47,6 +47,10 @@ const show = (m: Map<string, number>, n: number) =>
   [...m]
     .sort((a, b) => b[1] - a[1])
     .slice(0, n)
-    .map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`)
+    .map(
+      ([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`,
+    )
     .join('\n');
-process.stdout.write(`total ${(total / 1000).toFixed(0)} ms\n\nby package\n${show(pkgs, 20)}\n\nby function\n${show(fns, top)}\n`);
+process.stdout.write(
+  `total ${(total / 1000).toFixed(0)} ms\n\nby package\n${show(pkgs, 20)}\n\nby function\n${show(fns, top)}\n`,
+);

@@ -14,7 +14,12 @@ import { fileURLToPath } from 'node:url';
 import { createClients } from '../src/providers/clients.js';
 import { HttpTransport } from '../src/providers/http.js';
 import { PROVIDERS, type ProviderName } from '../src/providers/types.js';
-import { liveEnvForSimulator, SIMULATOR_ALIBABA, SIMULATOR_HUAWEI, SIMULATOR_HUAWEI_PROJECT_ID } from '../src/simulator/credentials.js';
+import {
+  liveEnvForSimulator,
+  SIMULATOR_ALIBABA,
+  SIMULATOR_HUAWEI,
+  SIMULATOR_HUAWEI_PROJECT_ID,
+} from '../src/simulator/credentials.js';
 import { Child } from './lib/ipc.js';
 import { callsPerTick, median } from './lib/stats.js';
 import { redisReachable, redisServerInstalled, PrivateRedis } from '../test/helpers/redis.js';
@@ -62,7 +67,8 @@ interface Row {
 }
 const rows: Row[] = [];
 const children: Child[] = [];
-const log = (msg: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${msg}\n`);
+const log = (msg: string) =>
+  process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.timeOrigin + performance.now();
 const started = Date.now();
@@ -93,7 +99,10 @@ interface ServerInfo {
   wsUrl: string;
 }
 
-function serverEnv(endpoints: Record<ProviderName, string>, extra: Record<string, string> = {}): Record<string, string> {
+function serverEnv(
+  endpoints: Record<ProviderName, string>,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     PORT: '0',
     HOST: '127.0.0.1',
@@ -110,7 +119,11 @@ function serverEnv(endpoints: Record<ProviderName, string>, extra: Record<string
   };
 }
 
-function startServer(name: string, mode: 'subgraph' | 'ws-baseline' | 'static', env: Record<string, string>): Child<ServerInfo> {
+function startServer(
+  name: string,
+  mode: 'subgraph' | 'ws-baseline' | 'static',
+  env: Record<string, string>,
+): Child<ServerInfo> {
   return start<ServerInfo>(name, 'server.ts', { ...env, BENCH_SERVER_MODE: mode }, ['--expose-gc']);
 }
 
@@ -128,7 +141,11 @@ async function profiled<T>(server: Child, name: string, measure: () => Promise<T
   }
 }
 
-async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<{ data?: T; errors?: unknown[]; headers: Headers }> {
+async function gql<T>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data?: T; errors?: unknown[]; headers: Headers }> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -158,7 +175,22 @@ interface Cannon {
 
 function autocannon(url: string, body: string, seconds: number, connections: number): Promise<Cannon> {
   return new Promise((resolve, reject) => {
-    const args = [`${ROOT}/node_modules/autocannon/autocannon.js`, '-j', '-n', '-c', String(connections), '-d', String(seconds), '-m', 'POST', '-H', 'content-type=application/json', '-b', body, url];
+    const args = [
+      `${ROOT}/node_modules/autocannon/autocannon.js`,
+      '-j',
+      '-n',
+      '-c',
+      String(connections),
+      '-d',
+      String(seconds),
+      '-m',
+      'POST',
+      '-H',
+      'content-type=application/json',
+      '-b',
+      body,
+      url,
+    ];
     const p = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -202,11 +234,16 @@ async function cannonRounds(targets: Target[]): Promise<void> {
     for (const t of targets) {
       const measure = () => autocannon(t.url, t.body, SIZES.querySeconds, SIZES.queryConnections);
       const u0 = await t.server.call<Usage>('usage');
-      const r = round === SIZES.queryRounds ? await profiled(t.server, `query-${t.label.replace(/\W+/g, '-')}`, measure) : await measure();
+      const r =
+        round === SIZES.queryRounds
+          ? await profiled(t.server, `query-${t.label.replace(/\W+/g, '-')}`, measure)
+          : await measure();
       const u1 = await t.server.call<Usage>('usage');
       if (r.non2xx || r.errors) throw new Error(`${t.label}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
       r.cpuPerRequest = (u1.cpuUs - u0.cpuUs) / Math.max(1, r.requests);
-      log(`${t.label}, round ${round}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.cpuPerRequest.toFixed(0)} µs server CPU per request`);
+      log(
+        `${t.label}, round ${round}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.cpuPerRequest.toFixed(0)} µs server CPU per request`,
+      );
       t.runs.push(r);
     }
   }
@@ -255,8 +292,12 @@ async function queries(fakes: Child, endpoints: Record<ProviderName, string>): P
   const runCalls = (await fakes.call<number>('count', { prefix: 'q-run-1' })) - before;
   const secs = (Date.now() - t0) / 1000;
   const runQueries = running.runs.reduce((n, r) => n + r.requests, 0);
-  const hint = (await gql(o.url, JOB_QUERY, { ref: { provider: 'DLI', jobId: 'q-done-1' } })).headers.get('cache-control');
-  const runningHint = (await gql(o.url, JOB_QUERY, { ref: { provider: 'DLI', jobId: 'q-run-1' } })).headers.get('cache-control');
+  const hint = (await gql(o.url, JOB_QUERY, { ref: { provider: 'DLI', jobId: 'q-done-1' } })).headers.get(
+    'cache-control',
+  );
+  const runningHint = (await gql(o.url, JOB_QUERY, { ref: { provider: 'DLI', jobId: 'q-run-1' } })).headers.get(
+    'cache-control',
+  );
   await staticServer.stop();
   await subgraph.stop();
 
@@ -269,7 +310,11 @@ async function queries(fakes: Child, endpoints: Record<ProviderName, string>): P
   };
   for (const [t, name, note] of [
     [done, 'finished job', `cache-control: ${hint ?? 'none'}`],
-    [running, 'running job', `${runCalls} provider calls in ${secs.toFixed(0)} s for ${runQueries} measured queries (plus warm-up); cache-control: ${runningHint ?? 'none'}`],
+    [
+      running,
+      'running job',
+      `${runCalls} provider calls in ${secs.toFixed(0)} s for ${runQueries} measured queries (plus warm-up); cache-control: ${runningHint ?? 'none'}`,
+    ],
   ] as const) {
     const rps = medianOf(t.runs, 'rps');
     row({
@@ -352,14 +397,17 @@ async function jobs(fakes: Child, endpoints: Record<ProviderName, string>): Prom
       const t = performance.now();
       const r = await gql<{ jobs: unknown[] }>(url, JOBS_QUERY, { refs });
       walls.push(performance.now() - t);
-      if (r.errors || r.data?.jobs.length !== 100) throw new Error(`jobs(100 refs) failed: ${JSON.stringify(r.errors)}`);
+      if (r.errors || r.data?.jobs.length !== 100)
+        throw new Error(`jobs(100 refs) failed: ${JSON.stringify(r.errors)}`);
       await sleep(200);
     }
   });
   const u1 = await subgraph.call<Usage>('usage');
   const cpuPerCall = (u1.cpuUs - u0.cpuUs) / 700;
   const wall = median(walls);
-  log(`jobs(100 distinct refs): ${wall.toFixed(1)} ms; one provider round trip ${trip.toFixed(1)} ms; ${cpuPerCall.toFixed(0)} µs server CPU per provider call`);
+  log(
+    `jobs(100 distinct refs): ${wall.toFixed(1)} ms; one provider round trip ${trip.toFixed(1)} ms; ${cpuPerCall.toFixed(0)} µs server CPU per provider call`,
+  );
 
   const refs = Array.from({ length: 100 }, (_, i) => ({
     provider: PROVIDERS[i % 5]!,
@@ -425,7 +473,9 @@ async function poll(fakes: Child, endpoints: Record<ProviderName, string>): Prom
   const calls = await fakes.call<number>('count', { prefix: 'p-' });
   await clients.stop();
   await subgraph.stop();
-  log(`poll: ${r.sent} queries (${r.ok} ok, ${r.failed} failed, ${r.graphqlErrors} with errors), ${calls} provider calls`);
+  log(
+    `poll: ${r.sent} queries (${r.ok} ok, ${r.failed} failed, ${r.graphqlErrors} with errors), ${calls} provider calls`,
+  );
   row({
     figure: `${SIZES.pollClients} clients polling ${SIZES.pollJobs} jobs every second for ${SIZES.pollSeconds} s: provider calls`,
     value: calls,
@@ -499,9 +549,14 @@ async function fanout(
     query: WATCH,
     timeoutMs: 240_000,
   });
-  if (open.firstEvents < size.subscriptions) throw new Error(`${label}: only ${open.firstEvents} of ${size.subscriptions} subscriptions got their snapshot (${open.errors} errors)`);
+  if (open.firstEvents < size.subscriptions)
+    throw new Error(
+      `${label}: only ${open.firstEvents} of ${size.subscriptions} subscriptions got their snapshot (${open.errors} errors)`,
+    );
   const h1 = await server.call<Usage>('usage', { gc: true });
-  log(`${label}: ${size.subscriptions} subscriptions over ${size.connections} connections in ${(open.ms / 1000).toFixed(1)} s, heap +${((h1.heapUsed - h0.heapUsed) / 1e6).toFixed(1)} MB`);
+  log(
+    `${label}: ${size.subscriptions} subscriptions over ${size.connections} connections in ${(open.ms / 1000).toFixed(1)} s, heap +${((h1.heapUsed - h0.heapUsed) / 1e6).toFixed(1)} MB`,
+  );
 
   await sleep(2_000);
   const from = now();
@@ -541,7 +596,9 @@ async function fanout(
     pollersPerJob: stats.activePollers / SIZES.jobs,
     latency,
   };
-  log(`${label}: CPU user ${((u1.userUs - u0.userUs) / 1e6).toFixed(2)} s, system ${((u1.systemUs - u0.systemUs) / 1e6).toFixed(2)} s`);
+  log(
+    `${label}: CPU user ${((u1.userUs - u0.userUs) / 1e6).toFixed(2)} s, system ${((u1.systemUs - u0.systemUs) / 1e6).toFixed(2)} s`,
+  );
   log(
     `${label}: ${delivered} events in ${SIZES.fanoutSeconds} s, ${result.cpuPerEvent.toFixed(1)} µs CPU each, ${(result.heapPerSub / 1024).toFixed(2)} KB heap per subscription, latency p50 ${latency.p50.toFixed(1)} ms p99 ${latency.p99.toFixed(1)} ms (${latency.samples} samples, ${latency.unmatched} unmatched), calls/tick ${result.calls.ratio.toFixed(2)}`,
   );
@@ -568,10 +625,14 @@ const SKIPPED: FanResult = {
 
 async function fanoutPhase(fakes: Child, endpoints: Record<ProviderName, string>): Promise<void> {
   // BENCH_SKIP_BASELINE=1 (while profiling) reuses no baseline: its figures show as NaN.
-  const base = process.env.BENCH_SKIP_BASELINE === '1' ? SKIPPED : await fanout('baseline', 'ws-baseline', fakes, endpoints);
+  const base =
+    process.env.BENCH_SKIP_BASELINE === '1' ? SKIPPED : await fanout('baseline', 'ws-baseline', fakes, endpoints);
   const ours = await fanout('subgraph', 'subgraph', fakes, endpoints);
   // The same jobs and polling with one subscriber each: what both servers spend on polling alone.
-  const pollingOnly = await fanout('polling-only', 'subgraph', fakes, endpoints, { subscriptions: SIZES.jobs, connections: Math.max(1, Math.ceil(SIZES.jobs / 40)) });
+  const pollingOnly = await fanout('polling-only', 'subgraph', fakes, endpoints, {
+    subscriptions: SIZES.jobs,
+    connections: Math.max(1, Math.ceil(SIZES.jobs / 40)),
+  });
   const fanOutCost = (r: FanResult) => (r.cpuUs - pollingOnly.cpuUs) / Math.max(1, r.delivered - pollingOnly.delivered);
   const n = `${SIZES.subscriptions} subs / ${SIZES.connections} conns / ${SIZES.jobs} jobs`;
   row({
@@ -686,7 +747,10 @@ async function cluster(fakes: Child, endpoints: Record<ProviderName, string>): P
   const from = now();
   await sleep(SIZES.replicaSeconds * 1_000);
   const to = now();
-  const leading = (await Promise.all(replicas.map((r) => r.call<{ leading: number }>('stats')))).reduce((n, s) => n + s.leading, 0);
+  const leading = (await Promise.all(replicas.map((r) => r.call<{ leading: number }>('stats')))).reduce(
+    (n, s) => n + s.leading,
+    0,
+  );
   const callTimes = await fakes.call<Record<string, number[]>>('calls', {
     prefix,
     from,
@@ -698,7 +762,9 @@ async function cluster(fakes: Child, endpoints: Record<ProviderName, string>): P
   await Promise.all(replicas.map((r) => r.stop()));
   await priv?.stop();
   const ticks = callsPerTick(callTimes, MIN_POLL_MS / 2);
-  log(`cluster: ${ticks.calls} calls in ${ticks.ticks} job-ticks, ${leading} leases for ${SIZES.replicaJobs} jobs, ${c.nexts} events delivered, ${c.errors} errors`);
+  log(
+    `cluster: ${ticks.calls} calls in ${ticks.ticks} job-ticks, ${leading} leases for ${SIZES.replicaJobs} jobs, ${c.nexts} events delivered, ${c.errors} errors`,
+  );
   row({
     figure: `${SIZES.replicas} replicas with Redis (${SIZES.replicaSubscriptions} subs, ${SIZES.replicaJobs} jobs on every replica): provider calls per poll tick / unique jobs`,
     value: ticks.ratio,
@@ -750,8 +816,13 @@ async function main(): Promise<void> {
   await fakes.stop();
   const wallSeconds = (Date.now() - started) / 1000;
   const out = table();
-  process.stdout.write(`\n${out}\n\nwall time ${wallSeconds.toFixed(0)} s, node ${process.version}, provider latency ${SIZES.latencyMs} ms\n`);
-  writeFileSync(`${ROOT}/bench/results.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, wallSeconds, sizes: SIZES, logLevel: LOG_LEVEL, rows }, null, 2)}\n`);
+  process.stdout.write(
+    `\n${out}\n\nwall time ${wallSeconds.toFixed(0)} s, node ${process.version}, provider latency ${SIZES.latencyMs} ms\n`,
+  );
+  writeFileSync(
+    `${ROOT}/bench/results.json`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, wallSeconds, sizes: SIZES, logLevel: LOG_LEVEL, rows }, null, 2)}\n`,
+  );
 }
 
 main()

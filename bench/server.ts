@@ -117,7 +117,13 @@ serve(
       }
       const cpu = process.cpuUsage();
       const mem = process.memoryUsage();
-      return { cpuUs: cpu.user + cpu.system, userUs: cpu.user, systemUs: cpu.system, heapUsed: mem.heapUsed, rss: mem.rss };
+      return {
+        cpuUs: cpu.user + cpu.system,
+        userUs: cpu.user,
+        systemUs: cpu.system,
+        heapUsed: mem.heapUsed,
+        rss: mem.rss,
+      };
     },
     /** CPU profile of a measurement window only (BENCH_CPU_PROF=1), written as a .cpuprofile. */
     profileStart: async () => {
@@ -131,15 +137,24 @@ serve(
       writeFileSync(a.file, JSON.stringify(profile));
       profiler!.disconnect();
     },
-    /** What the poll engine (and the Redis hub) do right now. */
-    stats: () => ({
-      fetches: server?.services.engine.fetches ?? 0,
-      activePollers: server?.services.engine.activePollers ?? 0,
-      leading: server?.cluster ? server.cluster.hub.leading : (server?.services.engine.activePollers ?? 0),
-    }),
+    /**
+     * Jobs this server polls right now, from its own `/metrics`. With Redis a replica polls exactly
+     * the jobs whose lease it holds, so the same number counts its leases.
+     */
+    stats: async () => {
+      const activePollers = server ? await pollersActive(server) : 0;
+      return { activePollers, leading: activePollers };
+    },
   },
   info,
 );
+
+/** `jobs_pollers_active` as the server's `/metrics` reports it. */
+async function pollersActive(s: RunningServer): Promise<number> {
+  const text = await (await fetch(s.url.replace(/\/graphql$/, '/metrics'))).text();
+  const line = text.split('\n').find((l) => l.startsWith('jobs_pollers_active '));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
 
 process.once('SIGTERM', () => {
   void (server ? server.stop() : Promise.resolve()).finally(() => process.exit(0));

@@ -27,7 +27,13 @@ const rSeq: number[] = [];
 const rAt: number[] = [];
 
 function onMessage(conn: number, text: string): void {
-  const msg = JSON.parse(text) as { type: string; id?: string; payload?: { data?: { jobStatusChanged?: { sequence: number; previousState: string | null; job: { jobId: string } } } } };
+  const msg = JSON.parse(text) as {
+    type: string;
+    id?: string;
+    payload?: {
+      data?: { jobStatusChanged?: { sequence: number; previousState: string | null; job: { jobId: string } } };
+    };
+  };
   if (msg.type === 'next') {
     counters.nexts++;
     const key = `${conn}:${msg.id}`;
@@ -46,10 +52,18 @@ function onMessage(conn: number, text: string): void {
   else if (msg.type === 'complete') counters.completes++;
 }
 
-async function open(a: { url: string; connections: number; subscriptions: number; jobs: Ref[]; query: string; timeoutMs: number }) {
+async function open(a: {
+  url: string;
+  connections: number;
+  subscriptions: number;
+  jobs: Ref[];
+  query: string;
+  timeoutMs: number;
+}) {
   const started = now();
   const perConn: { id: string; refs: Ref[] }[][] = Array.from({ length: a.connections }, () => []);
-  for (let k = 0; k < a.subscriptions; k++) perConn[k % a.connections]!.push({ id: `s${k}`, refs: [a.jobs[k % a.jobs.length]!] });
+  for (let k = 0; k < a.subscriptions; k++)
+    perConn[k % a.connections]!.push({ id: `s${k}`, refs: [a.jobs[k % a.jobs.length]!] });
   const connectOne = (conn: number) =>
     new Promise<void>((resolve, reject) => {
       const ws = new WebSocket(a.url, 'graphql-transport-ws');
@@ -60,7 +74,10 @@ async function open(a: { url: string; connections: number; subscriptions: number
       ws.on('message', (data: Buffer) => {
         const text = data.toString();
         if (text.startsWith('{"type":"connection_ack"')) {
-          for (const s of perConn[conn]!) ws.send(JSON.stringify({ id: s.id, type: 'subscribe', payload: { query: a.query, variables: { refs: s.refs } } }));
+          for (const s of perConn[conn]!)
+            ws.send(
+              JSON.stringify({ id: s.id, type: 'subscribe', payload: { query: a.query, variables: { refs: s.refs } } }),
+            );
           resolve();
           return;
         }
@@ -110,7 +127,12 @@ serve({
   counters: () => ({ ...counters, receipts: rAt.length }),
   latency,
   close: async () => {
-    const closing = sockets.splice(0).map((ws) => new Promise((r) => (ws.readyState === WebSocket.CLOSED ? r(null) : (ws.once('close', r), ws.close(1000)))));
+    const closing = sockets
+      .splice(0)
+      .map(
+        (ws) =>
+          new Promise((r) => (ws.readyState === WebSocket.CLOSED ? r(null) : (ws.once('close', r), ws.close(1000)))),
+      );
     await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 5_000))]);
     firstSeen.clear();
     rJob.length = rSeq.length = rAt.length = 0;

@@ -94,7 +94,14 @@ function projectSources(...metafiles: (esbuild.Metafile | undefined)[]): string[
 }
 
 async function anyModifiedSince(files: readonly string[], since: number): Promise<boolean> {
-  const times = await Promise.all(files.map((f) => stat(path.resolve(ROOT, f)).then((s) => s.mtimeMs, () => Infinity)));
+  const times = await Promise.all(
+    files.map((f) =>
+      stat(path.resolve(ROOT, f)).then(
+        (s) => s.mtimeMs,
+        () => Infinity,
+      ),
+    ),
+  );
   return times.some((t) => t >= since);
 }
 
@@ -115,7 +122,13 @@ export async function staleReason(outDir: string = DIST_UI): Promise<string | nu
   if ((await inputsDigest(manifest.inputs.sources)) !== manifest.inputs.digest) return 'inputs changed';
   const outputs = ['index.html', ...manifest.files.flatMap((f) => [`assets/${f.file}`, `assets/${f.file}.gz`])];
   for (const file of outputs) {
-    if (!(await access(path.join(outDir, file)).then(() => true, () => false))) return `${file} is missing`;
+    if (
+      !(await access(path.join(outDir, file)).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return `${file} is missing`;
   }
   return null;
 }
@@ -206,7 +219,8 @@ export async function buildUi(outDir: string = DIST_UI): Promise<BuildResult> {
 function outputFor(metafile: esbuild.Metafile | undefined, assets: string, name: string, ext: string): string {
   for (const out of Object.keys(metafile?.outputs ?? {})) {
     const base = path.basename(out);
-    if (path.resolve(ROOT, path.dirname(out)) === assets && base.startsWith(`${name}-`) && base.endsWith(ext)) return base;
+    if (path.resolve(ROOT, path.dirname(out)) === assets && base.startsWith(`${name}-`) && base.endsWith(ext))
+      return base;
   }
   throw new Error(`esbuild produced no ${name}*${ext}`);
 }
@@ -237,7 +251,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       // Silent when up to date; a rebuild says why, since it makes `npm start` seconds slower.
       if (!r) return;
       const mb = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MiB`;
-      process.stderr.write(`build:ui: built ${path.relative(process.cwd(), r.outDir) || '.'}/ (${r.reason}): ${mb(r.totalBytes)} (gzip ${mb(r.totalGzipBytes)}) in ${r.ms} ms; sizes in manifest.json\n`);
+      process.stderr.write(
+        `build:ui: built ${path.relative(process.cwd(), r.outDir) || '.'}/ (${r.reason}): ${mb(r.totalBytes)} (gzip ${mb(r.totalGzipBytes)}) in ${r.ms} ms; sizes in manifest.json\n`,
+      );
     },
     (err: unknown) => {
       process.stderr.write(`build:ui failed: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -14,7 +14,11 @@ if (args.length < 2 || args.length % 2 !== 0) {
 const refs = [];
 for (let i = 0; i < args.length; i += 2) refs.push({ provider: args[i], jobId: args[i + 1] });
 
-const client = createClient({ url: process.env.JOBS_URL ?? 'ws://127.0.0.1:4000/graphql', webSocketImpl: WebSocket, retryAttempts: 0 });
+const client = createClient({
+  url: process.env.JOBS_URL ?? 'ws://127.0.0.1:4000/graphql',
+  webSocketImpl: WebSocket,
+  retryAttempts: 0,
+});
 const query = `subscription($refs: [JobRef!]!) {
   jobStatusChanged(refs: $refs) { at sequence previousState state rawStatus terminal job { ... on CloudJob { id } } }
 }`;

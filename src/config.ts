@@ -5,19 +5,148 @@
 import { z } from 'zod';
 import type { AlibabaCredentials, HuaweiAuth, ProviderName } from './providers/types.js';
 import { PROVIDERS } from './providers/types.js';
-import type { ResilienceSettings } from './providers/resilience/index.js';
+import { HUAWEI_PROJECT_PATTERN, REGION_PATTERN } from './refs.js';
 import type { AllowList } from './security/allow-list.js';
 
 export type JobsMode = 'simulator' | 'live';
 export type WorkspaceApi = 'v1' | 'v2';
 
+/**
+ * Every default of the process, and the only place one is written down: resolveConfig falls back
+ * to these, and library code built without a value (tests, scripts, bench) falls back to the same
+ * object, so a default can never exist twice with two values. Values that are protocol facts (close
+ * codes, a provider's clock-skew window) stay with their code. Deeply frozen.
+ */
+export const DEFAULTS = deepFreeze({
+  port: 4000,
+  host: '0.0.0.0',
+  mode: 'simulator',
+  logLevel: 'info',
+  workspaceApi: 'v2',
+  providerConcurrency: 16,
+  /** Calls waiting for a concurrency slot per provider before new ones fail fast. */
+  providerQueueLimit: 10_000,
+  maxRefs: 100,
+  /** One HTTP attempt, connect to last byte (`JOBS_PROVIDER_DEADLINE_MS`). */
+  providerDeadlineMs: 10_000,
+  http: {
+    connectTimeoutMs: 3_000,
+    headersTimeoutMs: 10_000,
+    bodyTimeoutMs: 10_000,
+    maxBodyBytes: 1024 * 1024,
+    connectionsPerOrigin: 32,
+    keepAliveTimeoutMs: 10_000,
+  },
+  simulator: {
+    /** Longer than the poll interval can grow between changes, so a watcher sees every step. */
+    stepMs: 3_000,
+    /** `npm run simulator` on its own: listen address and first of five ports. */
+    host: '127.0.0.1',
+    portBase: 9001,
+    maxJobs: 100_000,
+    /** Requests each fake remembers for tests to inspect. */
+    requestLogEntries: 10_000,
+  },
+  poll: {
+    minIntervalMs: 1_000,
+    maxIntervalMs: 30_000,
+    terminalTtlMs: 300_000,
+    /** Interval growth per unchanged poll. */
+    growth: 1.5,
+    /** Interval spread, as a fraction: 0.2 is ±20 %. */
+    jitter: 0.2,
+    /** Pollers due within this window of each other are polled on the same timer tick. */
+    batchWindowMs: 50,
+  },
+  /** Bound of every in-memory job cache (finished snapshots, recent query answers). */
+  jobCacheMaxEntries: 10_000,
+  queryCoalesceMs: 1_000,
+  wsKeepAliveMs: 12_000,
+  shutdownDelayMs: 0,
+  otelServiceName: 'jobs-subgraph',
+  redis: {
+    leaseMs: 5_000,
+    /** How long a running job's latest event is kept in Redis. */
+    stateTtlMs: 600_000,
+    connectTimeoutMs: 2_000,
+  },
+  limits: {
+    maxDepth: 12,
+    maxAliases: 30,
+    maxCost: 5_000,
+    maxTokens: 5_000,
+    maxDirectives: 50,
+    maxBodyBytes: 262_144,
+    wsConnectionsPerIp: 200,
+    wsSubscriptionsPerConnection: 100,
+    /** Largest WebSocket message accepted. */
+    wsMaxPayloadBytes: 256 * 1024,
+    /** Queued bytes above which a socket's events are coalesced in its backlog. */
+    wsSlowConsumerBytes: 256 * 1024,
+    /** Queued bytes at which a socket is closed with 1013 (try again later). */
+    wsMaxBufferedBytes: 16 * 1024 * 1024,
+    /** Distinct subscription documents kept parsed and validated. */
+    documentCacheEntries: 1_000,
+    /** Longer documents are never cached. */
+    documentCacheMaxQueryLength: 10_000,
+  },
+  resilience: {
+    retryMaxAttempts: 3,
+    retryBaseMs: 100,
+    retryMaxDelayMs: 5_000,
+    callDeadlineMs: 20_000,
+    breakerThreshold: 5,
+    breakerCooldownMs: 30_000,
+    rateLimitPerSec: 50,
+    rateLimitBurst: 50,
+    rateLimitMaxWaitMs: 2_000,
+  },
+} as const);
+
+/** Retries, call deadline, circuit breakers and rate limits of provider calls (src/providers/resilience). */
+export interface ResilienceSettings {
+  /** Attempts per call, the first included. */
+  retryMaxAttempts: number;
+  /** Ceiling of the first retry's jittered delay. */
+  retryBaseMs: number;
+  /** Ceiling of any retry delay; a provider asking for a longer wait ends the call instead. */
+  retryMaxDelayMs: number;
+  /** One deadline per call across all attempts and waits. */
+  callDeadlineMs: number;
+  /** Consecutive failed attempts (outages, timeouts) that open an endpoint's breaker. */
+  breakerThreshold: number;
+  /** How long an open breaker fails fast before letting a probe through. */
+  breakerCooldownMs: number;
+  /** Requests per second per endpoint (Huawei allows 200 per API). */
+  rateLimitPerSec: number;
+  /** Requests allowed back to back after a quiet spell. */
+  rateLimitBurst: number;
+  /** Longest wait for a rate-limit token (never beyond the call's deadline). */
+  rateLimitMaxWaitMs: number;
+}
+
+/** The outbound HTTP pool (src/providers/http.ts); its per-attempt deadline is `providerDeadlineMs`. */
+export interface HttpSettings {
+  connectTimeoutMs: number;
+  /** Time to the response headers. */
+  headersTimeoutMs: number;
+  /** Idle time between body chunks. */
+  bodyTimeoutMs: number;
+  /** Larger bodies are cut off and reported as PROVIDER_BAD_RESPONSE. */
+  maxBodyBytes: number;
+  /** Sockets per origin. */
+  connectionsPerOrigin: number;
+  /** Idle keep-alive sockets are closed after this. */
+  keepAliveTimeoutMs: number;
+}
+
+/** The validated configuration. Defaults: {@link DEFAULTS} (fields named alike). */
 export interface Config {
-  /** HTTP and WebSocket port (both on `/graphql`). @default 4000 */
+  /** HTTP and WebSocket port (both on `/graphql`). */
   port: number;
-  /** @default '0.0.0.0' */
   host: string;
   production: boolean;
-  /** `simulator` serves every provider from built-in loopback fakes. @default 'simulator' (required in production) */
+  /** `simulator` serves every provider from built-in loopback fakes (required in production). */
   mode: JobsMode;
   logLevel: string;
   alibaba: {
@@ -34,73 +163,93 @@ export interface Config {
   };
   /** Per-provider base URL overrides; `{region}` is substituted. */
   endpoints: Partial<Record<ProviderName, string>>;
-  /** @default 'v2' */
   workspaceApi: WorkspaceApi;
-  /** Concurrent calls per provider, process-wide. @default 16 */
+  /** Concurrent calls per provider, process-wide. */
   providerConcurrency: number;
-  /** Max refs in one `jobs` query or one subscription. @default 100 */
+  /** Calls waiting for a slot per provider before new ones fail fast (no variable). */
+  providerQueueLimit: number;
+  /** Max refs in one `jobs` query or one subscription. */
   maxRefs: number;
-  /** One provider call, connect to last byte, in ms. @default 10_000 */
+  /** One provider call attempt, connect to last byte, in ms. */
   providerDeadlineMs: number;
-  /** Simulator: ms per lifecycle step; longer than the poll interval can grow between changes, so a watcher sees every step. @default 3_000 */
+  /** The outbound HTTP pool's timeouts and limits (no variables). */
+  http: Readonly<HttpSettings>;
+  /** Simulator: ms per lifecycle step. */
   simulatorStepMs: number;
   poll: {
-    /** @default 1_000 */
     minIntervalMs: number;
-    /** @default 30_000 */
     maxIntervalMs: number;
-    /** How long a terminal snapshot is remembered for late subscribers. @default 300_000 */
+    /** How long a terminal snapshot is remembered for late subscribers. */
     terminalTtlMs: number;
+    /** Interval growth per unchanged poll (no variable). */
+    growth: number;
+    /** Interval spread as a fraction, 0.2 = ±20 % (no variable). */
+    jitter: number;
+    /** Pollers due within this window are polled on the same timer tick (no variable). */
+    batchWindowMs: number;
   };
-  /** How long a running job's answer to one query is reused for other queries (0: never). @default 1_000 */
+  /** Bound of every in-memory job cache: the poll engine's finished snapshots, the query caches (no variable). */
+  jobCacheMaxEntries: number;
+  /** How long a running job's answer to one query is reused for other queries (0: never). */
   queryCoalesceMs: number;
-  /** graphql-ws keep-alive ping interval in ms. @default 12_000 */
+  /** graphql-ws keep-alive ping interval in ms. */
   wsKeepAliveMs: number;
-  /** On shutdown, how long /readyz reports draining before the listener closes (load balancers notice). @default 0 */
+  /** On shutdown, how long /readyz reports draining before the listener closes (load balancers notice). */
   shutdownDelayMs: number;
   /** OTLP/HTTP base URL for traces (`OTEL_EXPORTER_OTLP_ENDPOINT`); null turns tracing off. */
   otel: { endpoint: string; serviceName: string } | null;
-  /** Redis for multi-replica coordination; null keeps everything in process. */
-  redis: { url: string; prefix: string; leaseMs: number } | null;
+  /**
+   * Redis for multi-replica coordination; null keeps everything in process. `stateTtlMs` (a
+   * running job's latest event) and `connectTimeoutMs` have no variable.
+   */
+  redis: { url: string; prefix: string; leaseMs: number; stateTtlMs: number; connectTimeoutMs: number } | null;
   /** Shared secret the router must present (`ROUTER_SECRET`); null disables the check. */
   routerSecret: string | null;
   /** What refs may ask for; empty lists allow everything. */
   allow: AllowList;
-  /** Schema introspection. @default true outside production */
+  /** Schema introspection (default: on outside production). */
   introspection: boolean;
-  /** GraphiQL on GET /graphql for browsers (`JOBS_GRAPHIQL`). @default true outside production */
+  /** GraphiQL on GET /graphql for browsers (`JOBS_GRAPHIQL`; default: on outside production). */
   graphiql: boolean;
   limits: {
-    /** @default 12 */
     maxDepth: number;
-    /** @default 30 */
     maxAliases: number;
-    /** @default 5_000 */
     maxCost: number;
-    /** @default 5_000 */
     maxTokens: number;
-    /** Request body size in bytes. @default 262_144 */
+    /** graphql-armor's directive limit (no variable). */
+    maxDirectives: number;
+    /** Request body size in bytes. */
     maxBodyBytes: number;
-    /** Open WebSockets per client IP. @default 200 */
+    /** Open WebSockets per client IP. */
     wsConnectionsPerIp: number;
-    /** Concurrent subscriptions per WebSocket. @default 100 */
+    /** Concurrent subscriptions per WebSocket. */
     wsSubscriptionsPerConnection: number;
+    /** Largest WebSocket message accepted (no variable). */
+    wsMaxPayloadBytes: number;
+    /** Queued bytes above which a socket's events are coalesced (no variable). */
+    wsSlowConsumerBytes: number;
+    /** Queued bytes at which a socket is closed with 1013 (no variable). */
+    wsMaxBufferedBytes: number;
+    /** Subscription documents kept parsed and validated (no variable). */
+    documentCacheEntries: number;
+    /** Longer subscription documents are never cached (no variable). */
+    documentCacheMaxQueryLength: number;
   };
   /** Retries, call deadline, circuit breakers and rate limits of provider calls (src/providers/resilience). */
-  resilience: ResilienceSettings;
+  resilience: Readonly<ResilienceSettings>;
 }
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(`${variable}: ${message}`);
   }
 }
 
 type Env = Record<string, string | undefined>;
-
-const REGION = /^[a-z]{2,}(-[a-z0-9]+){1,4}$/;
-const HUAWEI_PROJECT = /^[0-9a-f]{32}$/;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -135,11 +284,16 @@ export function resolveConfig(env: Env): Readonly<Config> {
   if (production && !optional(env, 'JOBS_MODE')) {
     throw new ConfigError('JOBS_MODE', 'must be set explicitly (simulator or live) when NODE_ENV=production');
   }
-  const mode = read(env, 'JOBS_MODE', z.enum(['simulator', 'live']), 'simulator');
+  const mode = read<JobsMode>(env, 'JOBS_MODE', z.enum(['simulator', 'live']), DEFAULTS.mode);
 
   const endpoints: Partial<Record<ProviderName, string>> = {};
   for (const [provider, name] of Object.entries(ENDPOINT_VARS) as [ProviderName, string][]) {
-    const url = read(env, name, z.string().refine(isBaseUrl, 'expected an http(s) base URL, e.g. http://127.0.0.1:9001'), '');
+    const url = read(
+      env,
+      name,
+      z.string().refine(isBaseUrl, 'expected an http(s) base URL, e.g. http://127.0.0.1:9001'),
+      '',
+    );
     if (url) endpoints[provider] = url;
   }
 
@@ -152,82 +306,138 @@ export function resolveConfig(env: Env): Readonly<Config> {
   const hwAk = optional(env, 'HUAWEICLOUD_SDK_AK');
   const hwSk = optional(env, 'HUAWEICLOUD_SDK_SK');
   if (Boolean(hwAk) !== Boolean(hwSk)) {
-    throw new ConfigError(hwAk ? 'HUAWEICLOUD_SDK_SK' : 'HUAWEICLOUD_SDK_AK', 'must be set together with its AK/SK pair');
+    throw new ConfigError(
+      hwAk ? 'HUAWEICLOUD_SDK_SK' : 'HUAWEICLOUD_SDK_AK',
+      'must be set together with its AK/SK pair',
+    );
   }
   const token = optional(env, 'HUAWEICLOUD_AUTH_TOKEN');
   const huaweiAuth: HuaweiAuth | null =
     hwAk && hwSk
-      ? { kind: 'aksk', ak: hwAk, sk: hwSk, securityToken: optional(env, 'HUAWEICLOUD_SDK_SECURITY_TOKEN') ?? undefined }
+      ? {
+          kind: 'aksk',
+          ak: hwAk,
+          sk: hwSk,
+          securityToken: optional(env, 'HUAWEICLOUD_SDK_SECURITY_TOKEN') ?? undefined,
+        }
       : token
         ? { kind: 'token', token }
         : null;
 
   const poll = {
-    minIntervalMs: read(env, 'JOBS_POLL_MIN_INTERVAL_MS', int(10, 3_600_000), 1_000),
-    maxIntervalMs: read(env, 'JOBS_POLL_MAX_INTERVAL_MS', int(10, 3_600_000), 30_000),
-    terminalTtlMs: read(env, 'JOBS_TERMINAL_TTL_MS', int(0, 86_400_000), 300_000),
+    ...DEFAULTS.poll,
+    minIntervalMs: read(env, 'JOBS_POLL_MIN_INTERVAL_MS', int(10, 3_600_000), DEFAULTS.poll.minIntervalMs),
+    maxIntervalMs: read(env, 'JOBS_POLL_MAX_INTERVAL_MS', int(10, 3_600_000), DEFAULTS.poll.maxIntervalMs),
+    terminalTtlMs: read(env, 'JOBS_TERMINAL_TTL_MS', int(0, 86_400_000), DEFAULTS.poll.terminalTtlMs),
   };
   if (poll.maxIntervalMs < poll.minIntervalMs) {
     throw new ConfigError('JOBS_POLL_MAX_INTERVAL_MS', `must be >= JOBS_POLL_MIN_INTERVAL_MS (${poll.minIntervalMs})`);
   }
 
-  const resilience = {
-    retryMaxAttempts: read(env, 'JOBS_RETRY_MAX_ATTEMPTS', int(1, 10), 3),
-    retryBaseMs: read(env, 'JOBS_RETRY_BASE_MS', int(1, 60_000), 100),
-    retryMaxDelayMs: read(env, 'JOBS_RETRY_MAX_DELAY_MS', int(1, 120_000), 5_000),
-    callDeadlineMs: read(env, 'JOBS_CALL_DEADLINE_MS', int(100, 600_000), 20_000),
-    breakerThreshold: read(env, 'JOBS_BREAKER_THRESHOLD', int(1, 1_000), 5),
-    breakerCooldownMs: read(env, 'JOBS_BREAKER_COOLDOWN_MS', int(10, 3_600_000), 30_000),
-    rateLimitPerSec: read(env, 'JOBS_RATE_LIMIT_PER_SEC', int(1, 10_000), 50),
-    rateLimitBurst: read(env, 'JOBS_RATE_LIMIT_BURST', int(1, 10_000), 50),
+  const r = DEFAULTS.resilience;
+  const resilience: ResilienceSettings = {
+    retryMaxAttempts: read(env, 'JOBS_RETRY_MAX_ATTEMPTS', int(1, 10), r.retryMaxAttempts),
+    retryBaseMs: read(env, 'JOBS_RETRY_BASE_MS', int(1, 60_000), r.retryBaseMs),
+    retryMaxDelayMs: read(env, 'JOBS_RETRY_MAX_DELAY_MS', int(1, 120_000), r.retryMaxDelayMs),
+    callDeadlineMs: read(env, 'JOBS_CALL_DEADLINE_MS', int(100, 600_000), r.callDeadlineMs),
+    breakerThreshold: read(env, 'JOBS_BREAKER_THRESHOLD', int(1, 1_000), r.breakerThreshold),
+    breakerCooldownMs: read(env, 'JOBS_BREAKER_COOLDOWN_MS', int(10, 3_600_000), r.breakerCooldownMs),
+    rateLimitPerSec: read(env, 'JOBS_RATE_LIMIT_PER_SEC', int(1, 10_000), r.rateLimitPerSec),
+    rateLimitBurst: read(env, 'JOBS_RATE_LIMIT_BURST', int(1, 10_000), r.rateLimitBurst),
+    rateLimitMaxWaitMs: r.rateLimitMaxWaitMs,
   };
   if (resilience.retryMaxDelayMs < resilience.retryBaseMs) {
     throw new ConfigError('JOBS_RETRY_MAX_DELAY_MS', `must be >= JOBS_RETRY_BASE_MS (${resilience.retryBaseMs})`);
   }
 
   const config: Config = {
-    port: read(env, 'PORT', int(0, 65_535), 4000),
-    host: read(env, 'HOST', z.string().min(1), '0.0.0.0'),
+    port: read(env, 'PORT', int(0, 65_535), DEFAULTS.port),
+    host: read(env, 'HOST', z.string().min(1), DEFAULTS.host),
     production,
     mode,
-    logLevel: read(env, 'LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+    logLevel: read<string>(
+      env,
+      'LOG_LEVEL',
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+      DEFAULTS.logLevel,
+    ),
     alibaba: {
-      credentials: ak && secret ? { accessKeyId: ak, accessKeySecret: secret, securityToken: optional(env, 'ALIBABA_CLOUD_SECURITY_TOKEN') ?? undefined } : null,
-      region: read(env, 'ALIBABA_CLOUD_REGION_ID', z.string().regex(REGION, 'expected a region id like cn-hangzhou'), null as string | null),
+      credentials:
+        ak && secret
+          ? {
+              accessKeyId: ak,
+              accessKeySecret: secret,
+              securityToken: optional(env, 'ALIBABA_CLOUD_SECURITY_TOKEN') ?? undefined,
+            }
+          : null,
+      region: read(
+        env,
+        'ALIBABA_CLOUD_REGION_ID',
+        z.string().regex(REGION_PATTERN, 'expected a region id like cn-hangzhou'),
+        null as string | null,
+      ),
     },
     huawei: {
       auth: huaweiAuth,
-      projectId: read(env, 'HUAWEICLOUD_SDK_PROJECT_ID', z.string().regex(HUAWEI_PROJECT, 'expected 32 lowercase hex characters'), null as string | null),
-      region: read(env, 'HUAWEICLOUD_SDK_REGION', z.string().regex(REGION, 'expected a region id like cn-north-4'), null as string | null),
+      projectId: read(
+        env,
+        'HUAWEICLOUD_SDK_PROJECT_ID',
+        z.string().regex(HUAWEI_PROJECT_PATTERN, 'expected 32 lowercase hex characters'),
+        null as string | null,
+      ),
+      region: read(
+        env,
+        'HUAWEICLOUD_SDK_REGION',
+        z.string().regex(REGION_PATTERN, 'expected a region id like cn-north-4'),
+        null as string | null,
+      ),
     },
     endpoints,
-    workspaceApi: read(env, 'JOBS_WORKSPACE_API', z.enum(['v1', 'v2']), 'v2'),
-    providerConcurrency: read(env, 'JOBS_PROVIDER_CONCURRENCY', int(1, 1024), 16),
-    maxRefs: read(env, 'JOBS_MAX_REFS', int(1, 10_000), 100),
-    providerDeadlineMs: read(env, 'JOBS_PROVIDER_DEADLINE_MS', int(100, 300_000), 10_000),
-    simulatorStepMs: read(env, 'JOBS_SIMULATOR_STEP_MS', int(1, 3_600_000), 3_000),
+    workspaceApi: read<WorkspaceApi>(env, 'JOBS_WORKSPACE_API', z.enum(['v1', 'v2']), DEFAULTS.workspaceApi),
+    providerConcurrency: read(env, 'JOBS_PROVIDER_CONCURRENCY', int(1, 1024), DEFAULTS.providerConcurrency),
+    providerQueueLimit: DEFAULTS.providerQueueLimit,
+    maxRefs: read(env, 'JOBS_MAX_REFS', int(1, 10_000), DEFAULTS.maxRefs),
+    providerDeadlineMs: read(env, 'JOBS_PROVIDER_DEADLINE_MS', int(100, 300_000), DEFAULTS.providerDeadlineMs),
+    http: DEFAULTS.http,
+    simulatorStepMs: readSimulatorStep(env),
     poll,
-    queryCoalesceMs: read(env, 'JOBS_QUERY_COALESCE_MS', int(0, 60_000), 1_000),
-    wsKeepAliveMs: read(env, 'JOBS_WS_KEEPALIVE_MS', int(0, 600_000), 12_000),
-    shutdownDelayMs: read(env, 'JOBS_SHUTDOWN_DELAY_MS', int(0, 60_000), 0),
+    jobCacheMaxEntries: DEFAULTS.jobCacheMaxEntries,
+    queryCoalesceMs: read(env, 'JOBS_QUERY_COALESCE_MS', int(0, 60_000), DEFAULTS.queryCoalesceMs),
+    wsKeepAliveMs: read(env, 'JOBS_WS_KEEPALIVE_MS', int(0, 600_000), DEFAULTS.wsKeepAliveMs),
+    shutdownDelayMs: read(env, 'JOBS_SHUTDOWN_DELAY_MS', int(0, 60_000), DEFAULTS.shutdownDelayMs),
     redis: readRedis(env),
     otel: readOtel(env),
     routerSecret: optional(env, 'ROUTER_SECRET'),
     allow: {
       providers: list(env, 'JOBS_ALLOW_PROVIDERS', z.enum(PROVIDERS as [ProviderName, ...ProviderName[]])),
-      regions: list(env, 'JOBS_ALLOW_REGIONS', z.string().regex(REGION, 'expected region ids like cn-north-4')),
-      projects: list(env, 'JOBS_ALLOW_PROJECTS', z.string().regex(HUAWEI_PROJECT, 'expected 32 lowercase hex characters')),
+      regions: list(env, 'JOBS_ALLOW_REGIONS', z.string().regex(REGION_PATTERN, 'expected region ids like cn-north-4')),
+      projects: list(
+        env,
+        'JOBS_ALLOW_PROJECTS',
+        z.string().regex(HUAWEI_PROJECT_PATTERN, 'expected 32 lowercase hex characters'),
+      ),
     },
     introspection: read(env, 'JOBS_INTROSPECTION', z.enum(['true', 'false']), production ? 'false' : 'true') === 'true',
     graphiql: read(env, 'JOBS_GRAPHIQL', z.enum(['true', 'false']), production ? 'false' : 'true') === 'true',
     limits: {
-      maxDepth: read(env, 'JOBS_MAX_DEPTH', int(2, 100), 12),
-      maxAliases: read(env, 'JOBS_MAX_ALIASES', int(0, 1_000), 30),
-      maxCost: read(env, 'JOBS_MAX_COST', int(10, 1_000_000), 5_000),
-      maxTokens: read(env, 'JOBS_MAX_TOKENS', int(10, 1_000_000), 5_000),
-      maxBodyBytes: read(env, 'JOBS_MAX_BODY_BYTES', int(1_024, 10_485_760), 262_144),
-      wsConnectionsPerIp: read(env, 'JOBS_WS_MAX_CONNECTIONS_PER_IP', int(1, 100_000), 200),
-      wsSubscriptionsPerConnection: read(env, 'JOBS_WS_MAX_SUBSCRIPTIONS', int(1, 10_000), 100),
+      ...DEFAULTS.limits,
+      maxDepth: read(env, 'JOBS_MAX_DEPTH', int(2, 100), DEFAULTS.limits.maxDepth),
+      maxAliases: read(env, 'JOBS_MAX_ALIASES', int(0, 1_000), DEFAULTS.limits.maxAliases),
+      maxCost: read(env, 'JOBS_MAX_COST', int(10, 1_000_000), DEFAULTS.limits.maxCost),
+      maxTokens: read(env, 'JOBS_MAX_TOKENS', int(10, 1_000_000), DEFAULTS.limits.maxTokens),
+      maxBodyBytes: read(env, 'JOBS_MAX_BODY_BYTES', int(1_024, 10_485_760), DEFAULTS.limits.maxBodyBytes),
+      wsConnectionsPerIp: read(
+        env,
+        'JOBS_WS_MAX_CONNECTIONS_PER_IP',
+        int(1, 100_000),
+        DEFAULTS.limits.wsConnectionsPerIp,
+      ),
+      wsSubscriptionsPerConnection: read(
+        env,
+        'JOBS_WS_MAX_SUBSCRIPTIONS',
+        int(1, 10_000),
+        DEFAULTS.limits.wsSubscriptionsPerConnection,
+      ),
     },
     resilience: Object.freeze(resilience),
   };
@@ -235,17 +445,38 @@ export function resolveConfig(env: Env): Readonly<Config> {
 }
 
 function readOtel(env: Env): Config['otel'] {
-  const endpoint = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', z.string().refine(isBaseUrl, 'expected an http(s) URL, e.g. http://collector:4318'), '');
-  return endpoint ? { endpoint, serviceName: read(env, 'OTEL_SERVICE_NAME', z.string().min(1), 'jobs-subgraph') } : null;
+  const endpoint = read(
+    env,
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
+    z.string().refine(isBaseUrl, 'expected an http(s) URL, e.g. http://collector:4318'),
+    '',
+  );
+  return endpoint
+    ? { endpoint, serviceName: read<string>(env, 'OTEL_SERVICE_NAME', z.string().min(1), DEFAULTS.otelServiceName) }
+    : null;
 }
 
 /** `REDIS_URL` turns on Redis coordination; it then needs `REDIS_PREFIX` (no default, by design). */
 function readRedis(env: Env): Config['redis'] {
   const url = read(env, 'REDIS_URL', z.string().regex(/^rediss?:\/\//, 'expected redis://host:port or rediss://…'), '');
   if (!url) return null;
-  const prefix = read(env, 'REDIS_PREFIX', z.string().regex(/^[\w.:-]{1,64}$/, 'expected 1-64 characters of letters, digits and _.:-'), '');
-  if (!prefix) throw new ConfigError('REDIS_PREFIX', 'is required with REDIS_URL (e.g. jobs-subgraph:prod) so deployments sharing a Redis never mix');
-  return { url, prefix, leaseMs: read(env, 'JOBS_LEASE_MS', int(500, 600_000), 5_000) };
+  const prefix = read(
+    env,
+    'REDIS_PREFIX',
+    z.string().regex(/^[\w.:-]{1,64}$/, 'expected 1-64 characters of letters, digits and _.:-'),
+    '',
+  );
+  if (!prefix)
+    throw new ConfigError(
+      'REDIS_PREFIX',
+      'is required with REDIS_URL (e.g. jobs-subgraph:prod) so deployments sharing a Redis never mix',
+    );
+  return {
+    ...DEFAULTS.redis,
+    url,
+    prefix,
+    leaseMs: read(env, 'JOBS_LEASE_MS', int(500, 600_000), DEFAULTS.redis.leaseMs),
+  };
 }
 
 /** A comma-separated list, each item validated; unset means an empty list. */
@@ -268,4 +499,30 @@ function isBaseUrl(value: string): boolean {
   }
 }
 
-export { REGION as REGION_PATTERN, HUAWEI_PROJECT as HUAWEI_PROJECT_PATTERN };
+function readSimulatorStep(env: Env): number {
+  return read(env, 'JOBS_SIMULATOR_STEP_MS', int(1, 3_600_000), DEFAULTS.simulator.stepMs);
+}
+
+/** `npm run simulator` (src/simulator/main.ts): the simulator alone, on fixed ports. */
+export interface SimulatorConfig {
+  host: string;
+  /** DATAWORKS, NLB, CFW, DLI, WORKSPACE listen on portBase+0 … portBase+4. */
+  portBase: number;
+  stepMs: number;
+}
+
+/** @throws ConfigError naming the offending variable. */
+export function resolveSimulatorConfig(env: Env): Readonly<SimulatorConfig> {
+  return Object.freeze({
+    host: read(env, 'SIMULATOR_HOST', z.string().min(1), DEFAULTS.simulator.host),
+    portBase: read(env, 'SIMULATOR_PORT_BASE', int(1, 65_535 - (PROVIDERS.length - 1)), DEFAULTS.simulator.portBase),
+    stepMs: readSimulatorStep(env),
+  });
+}
+
+type DeepReadonly<T> = { readonly [K in keyof T]: T[K] extends object ? DeepReadonly<T[K]> : T[K] };
+
+function deepFreeze<T extends object>(o: T): DeepReadonly<T> {
+  for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
+  return Object.freeze(o) as DeepReadonly<T>;
+}

@@ -3,26 +3,19 @@
  * operations; the services are shared by the whole process.
  */
 import { createJobLoader, type JobLoader } from './loaders/jobs.js';
-import type { Metrics } from './observability/metrics.js';
-import type { JobWatchSource } from './coordination/cluster-hub.js';
-import type { PollEngine } from './polling/engine.js';
-import type { JobFetcher } from './loaders/job-source.js';
-import type { ProviderRegistry } from './providers/registry.js';
+import type { JobWatchSource } from './polling/ports.js';
+import type { JobFetcher } from './providers/types.js';
 import type { RefDefaults } from './refs.js';
 
 /** Process-wide services the resolvers use. */
 export interface Services {
-  registry: ProviderRegistry;
   /** Where queries fetch jobs: finished-job cache, pollers' latest state, single flight, then the registry. */
   jobs: JobFetcher;
-  /** The process's poll engine: one poller per job. */
-  engine: PollEngine;
   /** What subscriptions watch through: the engine itself, or the Redis-coordinated hub. */
   watcher: JobWatchSource;
   defaults: RefDefaults;
   /** Max refs per `jobs` query or subscription. */
   maxRefs: number;
-  metrics?: Metrics;
 }
 
 export interface RequestContext {

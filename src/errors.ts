@@ -1,31 +1,196 @@
 /**
- * The public error contract: every failure a client can see carries one of these codes in
- * GraphQL `extensions.code`. Provider code throws {@link JobError}; the GraphQL layer converts it
- * in one place (src/schema/format-error.ts). Nothing here knows about GraphQL.
+ * The public error contract: every failure a client can see carries one of the codes in
+ * {@link ERRORS} in GraphQL `extensions.code`, and README.md's error table is this registry (a test
+ * keeps them equal). Provider code throws {@link JobError}; the GraphQL layer converts it in one
+ * place (src/schema/format-error.ts). Nothing here knows about GraphQL, so providers never depend
+ * on it.
  */
-export const ERROR_CODES = [
-  'JOB_NOT_FOUND',
-  'BAD_USER_INPUT',
-  'FORBIDDEN',
-  'PROVIDER_AUTH_FAILED',
-  'PROVIDER_FORBIDDEN',
-  'PROVIDER_THROTTLED',
-  'PROVIDER_UNAVAILABLE',
-  'PROVIDER_TIMEOUT',
-  'PROVIDER_BAD_RESPONSE',
-  'PROVIDER_NOT_CONFIGURED',
-  'INTERNAL_SERVER_ERROR',
-] as const;
 
-export type ErrorCode = (typeof ERROR_CODES)[number];
+export interface ErrorCodeSpec {
+  /**
+   * A {@link JobError} may carry it: raised by providers and resolvers for one field or ref (the
+   * answer is HTTP 200 and the other refs still resolve). Codes without it are raised only by the
+   * HTTP, GraphQL or WebSocket layer, for a whole request or subscription.
+   */
+  readonly job: boolean;
+  /**
+   * The HTTP status of an answer that fails as a whole with this code; null when the code never
+   * fails a whole HTTP request (it fails one field or ref, or one graphql-ws subscription).
+   */
+  readonly httpStatus: number | null;
+  /** Trying again later may help. Polling backs off on these instead of dropping the job; retries use it too. */
+  readonly transient: boolean;
+  /** One line: what happened and what a client should do. The README's "meaning" column. */
+  readonly description: string;
+}
 
-/** Codes worth trying again later (polling backs off on these instead of dropping the job). */
-const TRANSIENT: ReadonlySet<ErrorCode> = new Set([
-  'PROVIDER_THROTTLED',
-  'PROVIDER_UNAVAILABLE',
-  'PROVIDER_TIMEOUT',
-  'PROVIDER_BAD_RESPONSE',
-]);
+export const ERRORS = {
+  JOB_NOT_FOUND: {
+    job: true,
+    httpStatus: null,
+    transient: false,
+    description: 'the provider does not know the job: check the ref; asking again will not help',
+  },
+  BAD_USER_INPUT: {
+    job: true,
+    httpStatus: 400,
+    transient: false,
+    description:
+      'a malformed ref (job id, region, project), a missing region/project with no default, too many refs (the ref fails), or variables of the wrong type (the request fails): fix the input',
+  },
+  FORBIDDEN: {
+    job: true,
+    httpStatus: 403,
+    transient: false,
+    description:
+      'the ref is outside `JOBS_ALLOW_*` (the ref fails), or the router secret is wrong (the request fails): do not retry',
+  },
+  // Huawei locks an AK for 5 minutes after 5 failed signatures, and Alibaba's clock-skew and nonce
+  // errors recur on every re-signed attempt: auth failures are not transient.
+  PROVIDER_AUTH_FAILED: {
+    job: true,
+    httpStatus: null,
+    transient: false,
+    description: 'the provider rejected our signature, clock or credentials (never retried): an operator must fix them',
+  },
+  PROVIDER_FORBIDDEN: {
+    job: true,
+    httpStatus: null,
+    transient: false,
+    description: "the server's credentials may not read this job: an operator must grant the permission",
+  },
+  PROVIDER_THROTTLED: {
+    job: true,
+    httpStatus: null,
+    transient: true,
+    description: 'the provider throttled us (`Throttling*`, `APIGW.0308`): try again after `retryAfterMs`, or later',
+  },
+  PROVIDER_UNAVAILABLE: {
+    job: true,
+    httpStatus: null,
+    transient: true,
+    description: 'a 5xx, a connection failure, or the circuit breaker is open: try again later',
+  },
+  PROVIDER_TIMEOUT: {
+    job: true,
+    httpStatus: null,
+    transient: true,
+    description: 'no answer within the deadline: try again later',
+  },
+  // Often a one-off (a cut connection, a proxy answering for a restarting backend).
+  PROVIDER_BAD_RESPONSE: {
+    job: true,
+    httpStatus: null,
+    transient: true,
+    description: 'the answer was not the documented shape (HTML, truncated, wrong types, too large): try again later',
+  },
+  PROVIDER_NOT_CONFIGURED: {
+    job: true,
+    httpStatus: null,
+    transient: false,
+    description: "live mode without credentials for this provider's cloud: ask an operator to configure them",
+  },
+  INTERNAL_SERVER_ERROR: {
+    job: true,
+    httpStatus: 500,
+    transient: false,
+    description: 'a fault in this server (logged, never shown): report it with the `x-request-id` response header',
+  },
+  UNAUTHENTICATED: {
+    job: false,
+    httpStatus: 401,
+    transient: false,
+    description:
+      '`ROUTER_SECRET` is set and the request has no `x-router-secret` header: send requests through the router',
+  },
+  BAD_REQUEST: {
+    job: false,
+    httpStatus: 400,
+    transient: false,
+    description:
+      'the HTTP request is malformed (an unreadable JSON body, a subscription over HTTP, a bad persisted-query extension; 405, 406 or 415 for a wrong method, accept header or content type): fix the request',
+  },
+  PAYLOAD_TOO_LARGE: {
+    job: false,
+    httpStatus: 413,
+    transient: false,
+    description: 'the request body exceeds `JOBS_MAX_BODY_BYTES`: send a smaller document or fewer refs',
+  },
+  GRAPHQL_PARSE_FAILED: {
+    job: false,
+    httpStatus: 400,
+    transient: false,
+    description:
+      'the document is not GraphQL (a syntax error, more than `JOBS_MAX_TOKENS` tokens, nesting too deep): fix the document',
+  },
+  GRAPHQL_VALIDATION_FAILED: {
+    job: false,
+    httpStatus: 400,
+    transient: false,
+    description:
+      'the document does not fit the schema or a query limit (depth, aliases, cost, introspection off): fix the document',
+  },
+  OPERATION_RESOLUTION_FAILURE: {
+    job: false,
+    httpStatus: 400,
+    transient: false,
+    description:
+      'no operation to run (none, or `operationName` missing or unknown): name an operation the document contains',
+  },
+  // Apollo answers an unknown automatic-persisted-query hash with 200; APQ clients then resend.
+  PERSISTED_QUERY_NOT_FOUND: {
+    job: false,
+    httpStatus: 200,
+    transient: false,
+    description:
+      'the persisted query hash is not known here: send the query text with it (APQ clients do this themselves)',
+  },
+  TOO_MANY_SUBSCRIPTIONS: {
+    job: false,
+    httpStatus: null,
+    transient: false,
+    description:
+      'more than `JOBS_WS_MAX_SUBSCRIPTIONS` subscriptions on one graphql-ws connection: complete one first, or open another connection',
+  },
+} as const satisfies Readonly<Record<string, ErrorCodeSpec>>;
+
+/** Every code a client can see. */
+export type ClientErrorCode = keyof typeof ERRORS;
+
+/**
+ * The codes a {@link JobError} may carry. Deliberately a subset: providers and resolvers can fail
+ * a job, but cannot claim a parse failure or a missing router secret, which only the layers that
+ * own those checks may report.
+ */
+export type ErrorCode = { [C in ClientErrorCode]: (typeof ERRORS)[C]['job'] extends true ? C : never }[ClientErrorCode];
+
+/** Codes that fail a whole HTTP request, i.e. have an {@link ErrorCodeSpec.httpStatus}. */
+export type HttpErrorCode = {
+  [C in ClientErrorCode]: (typeof ERRORS)[C]['httpStatus'] extends number ? C : never;
+}[ClientErrorCode];
+
+export const CLIENT_ERROR_CODES = Object.keys(ERRORS) as readonly ClientErrorCode[];
+
+export const ERROR_CODES: readonly ErrorCode[] = CLIENT_ERROR_CODES.filter((c): c is ErrorCode => ERRORS[c].job);
+
+export function isClientErrorCode(code: unknown): code is ClientErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERRORS, code);
+}
+
+/** The registry's transient flag; false for anything that is not a registered code. */
+export function isTransient(code: string): boolean {
+  return isClientErrorCode(code) && ERRORS[code].transient;
+}
+
+/** The JSON body of an answer that fails a whole HTTP request, in GraphQL's error shape. */
+export interface RequestErrorBody {
+  errors: [{ message: string; extensions: { code: ClientErrorCode } }];
+}
+
+/** For HTTP handlers outside Apollo (body parser, router secret): one coded GraphQL-shaped error. */
+export function requestErrorBody(code: HttpErrorCode, message: string): RequestErrorBody {
+  return { errors: [{ message, extensions: { code } }] };
+}
 
 export interface JobErrorDetails {
   /** Which provider answered (or would have). */
@@ -57,7 +222,7 @@ export class JobError extends Error {
 
   /** True for faults that may clear by themselves (throttling, outages, timeouts, garbled bodies). */
   get transient(): boolean {
-    return TRANSIENT.has(this.code);
+    return isTransient(this.code);
   }
 }
 

@@ -17,7 +17,10 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const server = await createServer(config, { logger });
   if (config.mode === 'simulator') {
-    logger.info({ mode: 'simulator', url: server.url, endpoints: server.simulator?.endpoints }, `jobs-subgraph running on the built-in SIMULATOR (no cloud calls) at ${server.url}`);
+    logger.info(
+      { mode: 'simulator', url: server.url, endpoints: server.simulator?.endpoints },
+      `jobs-subgraph running on the built-in SIMULATOR (no cloud calls) at ${server.url}`,
+    );
   } else {
     logger.info({ mode: 'live', url: server.url }, `jobs-subgraph running against live provider APIs at ${server.url}`);
   }

@@ -23,10 +23,13 @@ export interface RefDefaults {
   allow?: AllowList;
 }
 
-/** Region ids of both clouds look like `cn-hangzhou`, `ap-southeast-1`, `eu-west-101`. */
-const REGION = /^[a-z]{2,}(-[a-z0-9]+){1,4}$/;
-/** Huawei project ids are 32 lowercase hex characters. */
-const PROJECT_ID = /^[0-9a-f]{32}$/;
+/**
+ * Region ids of both clouds look like `cn-hangzhou`, `ap-southeast-1`, `eu-west-101`. The one
+ * definition: config.ts validates the configured default regions and allow-list with it too.
+ */
+export const REGION_PATTERN = /^[a-z]{2,}(-[a-z0-9]+){1,4}$/;
+/** Huawei project ids are 32 lowercase hex characters (refs, and the configured default and allow-list). */
+export const HUAWEI_PROJECT_PATTERN = /^[0-9a-f]{32}$/;
 /** Job id syntax per provider (src/job-id-syntax.ts, which the README and GraphiQL state). */
 const JOB_ID = Object.fromEntries(PROVIDERS.map((p) => [p, jobIdPattern(p)])) as Record<ProviderName, RegExp>;
 
@@ -45,22 +48,30 @@ function toJobKey(ref: JobRefInput, defaults: RefDefaults): JobKey {
   }
   const region = ref.region ?? (huawei ? defaults.huaweiRegion : defaults.alibabaRegion);
   if (!region) {
-    throw new JobError('BAD_USER_INPUT', `region is required for ${ref.provider}: pass ref.region or configure ${huawei ? 'HUAWEICLOUD_SDK_REGION' : 'ALIBABA_CLOUD_REGION_ID'}`, {
-      provider: ref.provider,
-    });
+    throw new JobError(
+      'BAD_USER_INPUT',
+      `region is required for ${ref.provider}: pass ref.region or configure ${huawei ? 'HUAWEICLOUD_SDK_REGION' : 'ALIBABA_CLOUD_REGION_ID'}`,
+      {
+        provider: ref.provider,
+      },
+    );
   }
-  if (!REGION.test(region)) {
+  if (!REGION_PATTERN.test(region)) {
     throw new JobError('BAD_USER_INPUT', 'region must look like cn-hangzhou or cn-north-4', { provider: ref.provider });
   }
   if (!huawei) return { provider: ref.provider, region, projectId: null, jobId: ref.jobId };
 
   const projectId = ref.projectId ?? defaults.huaweiProjectId;
   if (!projectId) {
-    throw new JobError('BAD_USER_INPUT', `projectId is required for ${ref.provider}: pass ref.projectId or configure HUAWEICLOUD_SDK_PROJECT_ID`, {
-      provider: ref.provider,
-    });
+    throw new JobError(
+      'BAD_USER_INPUT',
+      `projectId is required for ${ref.provider}: pass ref.projectId or configure HUAWEICLOUD_SDK_PROJECT_ID`,
+      {
+        provider: ref.provider,
+      },
+    );
   }
-  if (!PROJECT_ID.test(projectId)) {
+  if (!HUAWEI_PROJECT_PATTERN.test(projectId)) {
     throw new JobError('BAD_USER_INPUT', 'projectId must be 32 lowercase hex characters', { provider: ref.provider });
   }
   return { provider: ref.provider, region, projectId, jobId: ref.jobId };

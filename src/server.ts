@@ -11,12 +11,11 @@ import { buildGraphql } from './app/graphql.js';
 import { buildHttp } from './app/http.js';
 import { buildProviders } from './app/providers.js';
 import { startTelemetry } from './app/telemetry.js';
-import { buildWatching, type Watching } from './app/watching.js';
+import { buildWatching } from './app/watching.js';
 import { startWebSocket } from './app/websocket.js';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
 import type { Logger } from './logger.js';
-import type { Metrics } from './observability/metrics.js';
 import type { Clock } from './polling/clock.js';
 import type { Simulator } from './simulator/index.js';
 import type { ConnectHook } from './websocket/graphql-ws-server.js';
@@ -46,9 +45,6 @@ export interface RunningServer {
   /** `ws://host:port/graphql` */
   wsUrl: string;
   services: Services;
-  metrics: Metrics;
-  /** Present with REDIS_URL: the hub and its Redis connections. */
-  cluster: Watching['cluster'];
   simulator: Simulator | null;
   readonly draining: boolean;
   /** Graceful stop: WebSockets closed with 1001, in-flight HTTP requests finished. Idempotent. */
@@ -59,14 +55,18 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   const telemetry = await startTelemetry(config, deps.logger);
   const { logger, metrics } = telemetry;
   const providers = await buildProviders(config, { logger, metrics, simulator: deps.simulator, now: deps.now });
-  const watching = buildWatching(config, { registry: providers.registry, logger, metrics, clock: deps.clock, random: deps.random, replicaId: deps.replicaId });
-  const services: Services = {
+  const watching = buildWatching(config, {
     registry: providers.registry,
+    logger,
+    metrics,
+    clock: deps.clock,
+    random: deps.random,
+    replicaId: deps.replicaId,
+  });
+  const services: Services = {
     jobs: watching.jobs,
-    engine: watching.engine,
     watcher: watching.watcher,
     maxRefs: config.maxRefs,
-    metrics,
     defaults: providers.refDefaults,
   };
   const graphql = buildGraphql(config);
@@ -80,7 +80,13 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     readiness: () => ({ draining, providers: providers.configured(), redis: watching.redisUp() }),
     activePollers: () => watching.engine.activePollers,
   });
-  const ws = startWebSocket(config, { httpServer: httpSide.httpServer, graphql, services, metrics, onConnect: deps.onConnect });
+  const ws = startWebSocket(config, {
+    httpServer: httpSide.httpServer,
+    graphql,
+    services,
+    metrics,
+    onConnect: deps.onConnect,
+  });
 
   httpSide.httpServer.listen(config.port, config.host);
   await once(httpSide.httpServer, 'listening');
@@ -105,8 +111,6 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     url: `http://${host}:${port}/graphql`,
     wsUrl: `ws://${host}:${port}/graphql`,
     services,
-    metrics,
-    cluster: watching.cluster,
     simulator: providers.simulator,
     get draining() {
       return draining;

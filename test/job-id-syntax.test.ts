@@ -14,7 +14,11 @@ import { SIMULATOR_NOTES } from '../ui/examples.js';
 
 const README = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
 
-const defaults = { alibabaRegion: 'cn-hangzhou', huaweiRegion: 'cn-north-4', huaweiProjectId: '0a1b2c3d4e5f60718293a4b5c6d7e8f9' };
+const defaults = {
+  alibabaRegion: 'cn-hangzhou',
+  huaweiRegion: 'cn-north-4',
+  huaweiProjectId: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
+};
 
 /** null when the validator takes `jobId`, else its BAD_USER_INPUT message. */
 function rejection(provider: ProviderName, jobId: string): string | null {
@@ -40,7 +44,11 @@ interface StatedRule {
 /** Every statement of the job-id syntax in `text` (Markdown code marks ignored). */
 function statedRules(text: string): StatedRule[] {
   const plain = text.replace(/`/g, '');
-  const found = [...plain.matchAll(/1[–-](\d+) (?:characters )?of letters, digits and (\S+?)(?=[.,]?\s)( \(NLB also (\S+)\))?(, starting with a letter or digit)?/g)];
+  const found = [
+    ...plain.matchAll(
+      /1[–-](\d+) (?:characters )?of letters, digits and (\S+?)(?=[.,]?\s)( \(NLB also (\S+)\))?(, starting with a letter or digit)?/g,
+    ),
+  ];
   return found.map((m) => ({
     text: m[0],
     maxLength: Number(m[1]),
@@ -51,13 +59,16 @@ function statedRules(text: string): StatedRule[] {
 }
 
 /** Printable ASCII that is neither a letter nor a digit. */
-const PUNCTUATION = Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i)).filter((c) => !/[A-Za-z0-9]/.test(c));
+const PUNCTUATION = Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i)).filter(
+  (c) => !/[A-Za-z0-9]/.test(c),
+);
 
 /** What the validator does that the statement says it should not (empty: they agree). */
 function disagreements(rule: StatedRule, providers: readonly ProviderName[] = PROVIDERS): string[] {
   const wrong: string[] = [];
   const check = (provider: ProviderName, jobId: string, stated: boolean) => {
-    if (accepts(provider, jobId) !== stated) wrong.push(`${provider} ${JSON.stringify(jobId)}: stated ${stated ? 'valid' : 'invalid'}`);
+    if (accepts(provider, jobId) !== stated)
+      wrong.push(`${provider} ${JSON.stringify(jobId)}: stated ${stated ? 'valid' : 'invalid'}`);
   };
   for (const provider of providers) {
     const allowed = rule.punctuation + (provider === 'NLB' ? rule.nlbAlso : '');

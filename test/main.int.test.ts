@@ -73,7 +73,7 @@ function isJson(line: string): boolean {
 const NPM_HEADER = /^> /;
 
 describe('npm start', () => {
-  it('writes only JSON log lines to stdout after npm\'s header, the first saying it runs on the simulator', async () => {
+  it("writes only JSON log lines to stdout after npm's header, the first saying it runs on the simulator", async () => {
     const { stdout, stderr } = await startUntilFirstLogLine(45_000);
     const lines = stdout.filter((l) => !NPM_HEADER.test(l));
     expect(lines.length, `no log line on stdout; stderr:\n${stderr}`).toBeGreaterThan(0);

@@ -19,9 +19,17 @@ export interface SimulatorRule {
 /** The simulator's job-id rules, in the order they are checked (see README "The simulator's job-id rules"). */
 export const SIMULATOR_RULES: readonly SimulatorRule[] = [
   { contains: 'notfound', outcome: "the provider's not-found error → JOB_NOT_FOUND", short: 'error JOB_NOT_FOUND' },
-  { contains: 'forbidden', outcome: "the provider's permission error → PROVIDER_FORBIDDEN", short: 'error PROVIDER_FORBIDDEN' },
+  {
+    contains: 'forbidden',
+    outcome: "the provider's permission error → PROVIDER_FORBIDDEN",
+    short: 'error PROVIDER_FORBIDDEN',
+  },
   { contains: 'fail', outcome: 'runs, then ends FAILED', short: 'runs, then FAILED' },
-  { contains: 'cancel', outcome: 'runs, then ends CANCELLED (FAILED where the provider has no cancel state)', short: 'runs, then CANCELLED*' },
+  {
+    contains: 'cancel',
+    outcome: 'runs, then ends CANCELLED (FAILED where the provider has no cancel state)',
+    short: 'runs, then CANCELLED*',
+  },
   { contains: null, outcome: 'runs, then ends SUCCEEDED', short: 'runs, then SUCCEEDED' },
 ];
 
@@ -48,7 +56,9 @@ export const RULES_COMMENT = [
   '#',
   '# On the simulator (JOBS_MODE=simulator, the default)',
   "# a job's lifecycle follows from its id:",
-  ...SIMULATOR_RULES.map((r) => `#   ${(r.contains === null ? 'anything else' : `contains "${r.contains}"`).padEnd(21)}${r.short}`),
+  ...SIMULATOR_RULES.map(
+    (r) => `#   ${(r.contains === null ? 'anything else' : `contains "${r.contains}"`).padEnd(21)}${r.short}`,
+  ),
   '#   (* FAILED where the provider has no cancel state)',
   '# A job starts when first asked for, one step every 3 s.',
   '',

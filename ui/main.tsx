@@ -19,7 +19,12 @@ declare const __GRAPHIQL_WORKERS__: { editor: string; json: string; graphql: str
 /** Monaco asks for a worker per language; the workers are separate bundles next to this one. */
 (globalThis as { MonacoEnvironment?: { getWorker(workerId: string, label: string): Worker } }).MonacoEnvironment = {
   getWorker(_workerId, label) {
-    const file = label === 'json' ? __GRAPHIQL_WORKERS__.json : label === 'graphql' ? __GRAPHIQL_WORKERS__.graphql : __GRAPHIQL_WORKERS__.editor;
+    const file =
+      label === 'json'
+        ? __GRAPHIQL_WORKERS__.json
+        : label === 'graphql'
+          ? __GRAPHIQL_WORKERS__.graphql
+          : __GRAPHIQL_WORKERS__.editor;
     return new Worker(new URL(file, import.meta.url), { name: `monaco-${label}` });
   },
 };
@@ -119,7 +124,12 @@ function App() {
     <div className="jobs-page">
       <Notice />
       <main className="jobs-graphiql">
-        <GraphiQL fetcher={fetcher} defaultTabs={defaultTabs()} storage={prefixedStorage('jobs-subgraph/v1:')} defaultEditorToolsVisibility={false}>
+        <GraphiQL
+          fetcher={fetcher}
+          defaultTabs={defaultTabs()}
+          storage={prefixedStorage('jobs-subgraph/v1:')}
+          defaultEditorToolsVisibility={false}
+        >
           <GraphiQL.Logo>jobs-subgraph</GraphiQL.Logo>
         </GraphiQL>
       </main>

@@ -23,7 +23,9 @@ export function currentOperation(query: string, operationName: string | null | u
     // Let the server report the syntax error.
     return { operationName, documentAST: undefined };
   }
-  const operations = documentAST.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const operations = documentAST.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
   const names = operations.map((o) => o.name?.value);
   if (operationName && !names.includes(operationName) && operations.length === 1) {
     return { operationName: names[0] ?? null, documentAST };
@@ -41,7 +43,8 @@ const ROUTER_SECRET_PARAM = 'routerSecret';
  */
 export function connectionParamsFrom(headers: Record<string, unknown> | undefined): Record<string, unknown> {
   for (const [name, value] of Object.entries(headers ?? {})) {
-    if (name.toLowerCase() === ROUTER_SECRET_HEADER && typeof value === 'string' && value !== '') return { [ROUTER_SECRET_PARAM]: value };
+    if (name.toLowerCase() === ROUTER_SECRET_HEADER && typeof value === 'string' && value !== '')
+      return { [ROUTER_SECRET_PARAM]: value };
   }
   return {};
 }

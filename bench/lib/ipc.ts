@@ -27,7 +27,8 @@ export function serve(handlers: Record<string, Handler>, info: unknown = null): 
       })
       .then(
         (result) => process.send!({ id: req.id, ok: true, result }),
-        (err: unknown) => process.send!({ id: req.id, ok: false, error: err instanceof Error ? err.stack : String(err) }),
+        (err: unknown) =>
+          process.send!({ id: req.id, ok: false, error: err instanceof Error ? err.stack : String(err) }),
       );
   });
   // The harness going away must not leave orphans behind.
@@ -52,7 +53,11 @@ export class Child<Info = unknown> {
   readonly ready: Promise<Info>;
   readonly exited: Promise<number | null>;
 
-  constructor(readonly name: string, script: string, options: ChildOptions = {}) {
+  constructor(
+    readonly name: string,
+    script: string,
+    options: ChildOptions = {},
+  ) {
     const path = fileURLToPath(new URL(`../${script}`, import.meta.url));
     this.#proc = fork(path, options.args ?? [], {
       env: { ...process.env, ...options.env },

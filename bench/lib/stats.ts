@@ -7,7 +7,10 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
 }
 
 export function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /**
@@ -16,7 +19,10 @@ export function median(values: number[]): number {
  * tick, since its interval is at least min × (1 − jitter); duplicate pollers (one per subscriber,
  * or one per replica) show up as several calls per tick.
  */
-export function callsPerTick(callTimes: Record<string, number[]>, gapMs: number): { calls: number; ticks: number; ratio: number } {
+export function callsPerTick(
+  callTimes: Record<string, number[]>,
+  gapMs: number,
+): { calls: number; ticks: number; ratio: number } {
   let calls = 0;
   let ticks = 0;
   for (const times of Object.values(callTimes)) {

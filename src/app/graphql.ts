@@ -24,7 +24,7 @@ export function buildGraphql(config: Readonly<Config>): GraphqlSetup {
     // Token limit in the parser instead: armor's plugin turns every syntax error into HTTP 500
     // (graphql-armor#571).
     maxTokens: { enabled: false },
-    maxDirectives: { n: 50 },
+    maxDirectives: { n: config.limits.maxDirectives },
     blockFieldSuggestion: { enabled: config.production },
   }).protect();
   return {

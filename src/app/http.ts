@@ -10,6 +10,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { Config } from '../config.js';
+import { requestErrorBody } from '../errors.js';
 import { createContext, type RequestContext, type Services } from '../context.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -53,7 +54,12 @@ export async function buildHttp(config: Readonly<Config>, o: HttpOptions): Promi
     schema: o.graphql.schema,
     // Apollo's start-up chatter ("Enabling inline tracing…") is debug for us: the first info line
     // must say which mode the server runs in.
-    logger: { debug: (m) => o.logger.debug(m), info: (m) => o.logger.debug(m), warn: (m) => o.logger.warn(m), error: (m) => o.logger.error(m) },
+    logger: {
+      debug: (m) => o.logger.debug(m),
+      info: (m) => o.logger.debug(m),
+      warn: (m) => o.logger.warn(m),
+      error: (m) => o.logger.error(m),
+    },
     formatError,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
@@ -63,7 +69,12 @@ export async function buildHttp(config: Readonly<Config>, o: HttpOptions): Promi
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     validationRules: o.graphql.validationRules,
-    plugins: [...o.graphql.plugins, ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), operationLog(o.logger)],
+    plugins: [
+      ...o.graphql.plugins,
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      operationLog(o.logger),
+    ],
   });
   await apollo.start();
 
@@ -74,8 +85,16 @@ export async function buildHttp(config: Readonly<Config>, o: HttpOptions): Promi
     const { draining, providers, redis } = o.readiness();
     const anyProvider = Object.values(providers).some(Boolean);
     const ready = !draining && anyProvider && redis !== false;
-    const status = draining ? 'draining' : !anyProvider ? 'no provider configured' : redis === false ? 'redis unreachable' : 'ready';
-    res.status(ready ? 200 : 503).json({ status, mode: config.mode, providers, ...(redis === undefined ? {} : { redis: redis ? 'up' : 'down' }) });
+    const status = draining
+      ? 'draining'
+      : !anyProvider
+        ? 'no provider configured'
+        : redis === false
+          ? 'redis unreachable'
+          : 'ready';
+    res
+      .status(ready ? 200 : 503)
+      .json({ status, mode: config.mode, providers, ...(redis === undefined ? {} : { redis: redis ? 'up' : 'down' }) });
   });
   app.get('/metrics', async (_req, res) => {
     o.metrics.pollersActive.set(o.activePollers());
@@ -96,11 +115,22 @@ export async function buildHttp(config: Readonly<Config>, o: HttpOptions): Promi
     expressMiddleware(apollo, { context: async ({ res }) => createContext(o.services, abortWhenClientLeaves(res)) }),
   );
   // Malformed JSON or an oversized body: a coded GraphQL-shaped error, not Express's HTML page.
-  app.use((err: { status?: number; type?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
-    if (!err || typeof err.status !== 'number') return next(err);
-    const code = err.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
-    res.status(err.status).json({ errors: [{ message: code === 'PAYLOAD_TOO_LARGE' ? 'request body too large' : 'malformed request body', extensions: { code } }] });
-  });
+  // body-parser's own status is kept: it tells 400 (unreadable) from 415 (unsupported charset).
+  app.use(
+    (
+      err: { status?: number; type?: string },
+      _req: express.Request,
+      res: express.Response,
+      next: express.NextFunction,
+    ) => {
+      if (!err || typeof err.status !== 'number' || err.status >= 500) return next(err);
+      const body =
+        err.type === 'entity.too.large'
+          ? requestErrorBody('PAYLOAD_TOO_LARGE', 'request body too large')
+          : requestErrorBody('BAD_REQUEST', 'malformed request body');
+      res.status(err.status).json(body);
+    },
+  );
   return { httpServer, stop: () => apollo.stop() };
 }
 

@@ -46,7 +46,7 @@ export async function buildProviders(config: Readonly<Config>, o: ProviderLayerO
   const simulated = config.mode === 'simulator';
   const ownsSimulator = simulated && !o.simulator;
   const simulator = simulated ? (o.simulator ?? (await startSimulator({ stepMs: config.simulatorStepMs }))) : null;
-  const transport = new HttpTransport({ deadlineMs: config.providerDeadlineMs });
+  const transport = new HttpTransport({ ...config.http, deadlineMs: config.providerDeadlineMs });
   const clients = createClients({
     transport,
     alibaba: simulated ? SIMULATOR_ALIBABA : config.alibaba.credentials,
@@ -59,6 +59,7 @@ export async function buildProviders(config: Readonly<Config>, o: ProviderLayerO
   const registry = new ProviderRegistry({
     clients,
     concurrency: config.providerConcurrency,
+    queueLimit: config.providerQueueLimit,
     onCall: (e) => {
       o.metrics.providerCallSeconds.observe({ provider: e.key.provider, outcome: e.outcome }, e.durationMs / 1000);
       const line = {
@@ -84,7 +85,8 @@ export async function buildProviders(config: Readonly<Config>, o: ProviderLayerO
       huaweiRegion: config.huawei.region ?? (simulated ? SIMULATOR_HUAWEI_REGION : null),
       huaweiProjectId: config.huawei.projectId ?? (simulated ? SIMULATOR_HUAWEI_PROJECT_ID : null),
     },
-    configured: () => Object.fromEntries(PROVIDERS.map((p) => [p, registry.isConfigured(p)])) as Record<ProviderName, boolean>,
+    configured: () =>
+      Object.fromEntries(PROVIDERS.map((p) => [p, registry.isConfigured(p)])) as Record<ProviderName, boolean>,
     async close() {
       await transport.close();
       if (ownsSimulator && simulator) await simulator.stop();

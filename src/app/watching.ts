@@ -6,9 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config.js';
-import { ClusterHub, type JobWatchSource } from '../coordination/cluster-hub.js';
+import { ClusterHub } from '../coordination/cluster-hub.js';
 import { RedisCoordinator } from '../coordination/redis-coordinator.js';
-import { JobSource, type Observation, type WatchedJobs } from '../loaders/job-source.js';
+import { JobSource } from '../loaders/job-source.js';
+import type { JobWatchSource, Observation, WatchedJobs } from '../polling/ports.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../polling/clock.js';
@@ -57,7 +58,13 @@ export function buildWatching(config: Readonly<Config>, o: WatchingOptions): Wat
     latest: (id) => fresher(engine.latest(id), hub?.latest(id)),
     observed: (id, job) => engine.observed(id, job),
   };
-  const jobs = new JobSource({ registry: o.registry, watched, coalesceMs: config.queryCoalesceMs, terminalTtlMs: config.poll.terminalTtlMs, ...clock });
+  const jobs = new JobSource({
+    registry: o.registry,
+    watched,
+    coalesceMs: config.queryCoalesceMs,
+    terminalTtlMs: config.poll.terminalTtlMs,
+    ...clock,
+  });
   return {
     engine,
     cluster,
@@ -72,7 +79,12 @@ export function buildWatching(config: Readonly<Config>, o: WatchingOptions): Wat
   };
 }
 
-function buildCluster(config: Readonly<Config>, redis: NonNullable<Config['redis']>, engine: PollEngine, o: WatchingOptions) {
+function buildCluster(
+  config: Readonly<Config>,
+  redis: NonNullable<Config['redis']>,
+  engine: PollEngine,
+  o: WatchingOptions,
+) {
   o.metrics.redisUp.set(0);
   const coordinator = new RedisCoordinator({
     url: redis.url,

@@ -14,17 +14,13 @@
  * back to following the channel, and a one-off resync accepts the winner's next event by raw
  * status even if the sequences drifted apart meanwhile.
  */
-import type { Observation } from '../loaders/job-source.js';
+import { DEFAULTS } from '../config.js';
+import type { JobWatchSource, Observation } from '../polling/ports.js';
 import { toGlobalId } from '../providers/job-id.js';
 import type { JobKey } from '../providers/types.js';
 import type { Coordinator, JobEventRecord, Unsubscribe } from './coordinator.js';
 import { systemClock, type Clock } from '../polling/clock.js';
 import type { PollEngine, WatchEvent, Watcher } from '../polling/engine.js';
-
-/** Anything subscriptions can watch jobs through: the PollEngine itself, or this hub. */
-export interface JobWatchSource {
-  watch(key: JobKey, watcher: Watcher): () => void;
-}
 
 export interface ClusterHubOptions {
   engine: PollEngine;
@@ -35,17 +31,51 @@ export interface ClusterHubOptions {
   clock?: Clock;
   /** Lease time: a dead holder's jobs are taken over within this. @default 5_000 */
   leaseMs?: number;
-  /** How long a running job's latest event is kept. @default 600_000 */
-  stateTtlMs?: number;
   /** How long a terminal job's last event is kept. @default 300_000 */
   terminalTtlMs?: number;
-  onLeadChange?: (id: string, leading: boolean) => void;
 }
+
+/** How long a running job's latest event is kept (refreshed by every change). */
+const RUNNING_STATE_TTL_MS = DEFAULTS.redis.stateTtlMs;
 
 interface LocalWatcher {
   fn: Watcher;
   gotFirst: boolean;
 }
+
+/**
+ * Where a job stands on this replica. The transitions, and the method that makes each:
+ *
+ *   joining    lease taken                                  -> leading     (#contest)
+ *   joining    lease held by another replica                -> following   (#contest)
+ *   following  lease taken: its holder went away            -> leading     (#contest)
+ *   leading    lease lost, or the coordinator holds a newer
+ *              event than ours                              -> following   (#contest, #onLocalEvent)
+ *   joining, following, leading:
+ *              a coordinator call fails (Redis down)        -> degraded    (#degrade)
+ *   degraded   the coordinator answers again (Redis up)     -> leading or following, resync (#contest)
+ *   joining, following, leading, degraded:
+ *              a terminal event                             -> done        (#accept)
+ *   any        the last local watcher left, or a
+ *              permanent error                              -> closed      (#close)
+ */
+type Phase =
+  /** Subscribing to the job's channel and reading its stored event; not polled here yet. */
+  | { kind: 'joining' }
+  /** Another replica holds the lease; events come from the channel. */
+  | { kind: 'following'; resync: boolean }
+  /** This replica holds the lease: it polls the job, publishes each change and renews the lease. */
+  | { kind: 'leading'; stopPolling: () => void; resync: boolean }
+  /** The coordinator is unreachable: this replica polls for its own watchers, and events stay local. */
+  | { kind: 'degraded'; stopPolling: () => void }
+  /** The job reached a final state: nothing is polled or contested any more. */
+  | { kind: 'done' }
+  /** Nobody here watches the job any more: its channel is left and a held lease released. */
+  | { kind: 'closed' };
+
+// `resync` (following, leading): back from degraded, this replica's sequence and the cluster's may
+// have drifted apart, so the next channel event is adopted by raw status even when its seq is not
+// newer; the first event accepted clears it.
 
 interface Entry {
   id: string;
@@ -53,13 +83,13 @@ interface Entry {
   watchers: Set<LocalWatcher>;
   lastSeq: number;
   last: JobEventRecord | null;
+  /** Leaves the job's channel; null until subscribed. */
   unsubscribe: Unsubscribe | null;
-  /** Stops the local poller while this replica holds the lease (or polls in degraded mode). */
-  stopPolling: (() => void) | null;
-  degraded: boolean;
-  resync: boolean;
-  closed: boolean;
+  phase: Phase;
 }
+
+/** Phases in which the lease is still contested: the job is watched and not finished. */
+const contested = (p: Phase): boolean => p.kind !== 'done' && p.kind !== 'closed';
 
 export class ClusterHub implements JobWatchSource {
   readonly #entries = new Map<string, Entry>();
@@ -68,12 +98,9 @@ export class ClusterHub implements JobWatchSource {
   readonly #replica: string;
   readonly #clock: Clock;
   readonly #leaseMs: number;
-  readonly #stateTtlMs: number;
   readonly #terminalTtlMs: number;
-  readonly #onLeadChange: ClusterHubOptions['onLeadChange'];
   #timer: unknown = null;
   #stopped = false;
-  #pending = new Set<Promise<unknown>>();
 
   constructor(o: ClusterHubOptions) {
     this.#engine = o.engine;
@@ -81,17 +108,8 @@ export class ClusterHub implements JobWatchSource {
     this.#replica = o.replicaId;
     this.#clock = o.clock ?? systemClock;
     this.#leaseMs = o.leaseMs ?? 5_000;
-    this.#stateTtlMs = o.stateTtlMs ?? 600_000;
     this.#terminalTtlMs = o.terminalTtlMs ?? 300_000;
-    this.#onLeadChange = o.onLeadChange;
     this.#arm();
-  }
-
-  /** Jobs this replica polls right now. */
-  get leading(): number {
-    let n = 0;
-    for (const e of this.#entries.values()) if (e.stopPolling) n++;
-    return n;
   }
 
   watch(key: JobKey, fn: Watcher): () => void {
@@ -99,7 +117,7 @@ export class ClusterHub implements JobWatchSource {
     const w: LocalWatcher = { fn, gotFirst: false };
     let entry = this.#entries.get(id);
     if (!entry) {
-      entry = { id, key, watchers: new Set(), lastSeq: 0, last: null, unsubscribe: null, stopPolling: null, degraded: false, resync: false, closed: false };
+      entry = { id, key, watchers: new Set(), lastSeq: 0, last: null, unsubscribe: null, phase: { kind: 'joining' } };
       this.#entries.set(id, entry);
       entry.watchers.add(w);
       this.#track(this.#open(entry));
@@ -124,52 +142,37 @@ export class ClusterHub implements JobWatchSource {
     return last ? { job: last.job, observedAt: last.at } : undefined;
   }
 
-  /** Resolves when no coordinator call started by the hub is pending (test seam). */
-  async whenSettled(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
-  }
-
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
     await Promise.allSettled([...this.#entries.values()].map((e) => this.#close(e)));
   }
 
-  /**
-   * Stops polling and renewing without releasing anything: what a crashed replica looks like to
-   * the others (failover tests).
-   * @internal
-   */
-  abandon(): void {
-    this.#stopped = true;
-    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
-    for (const e of this.#entries.values()) {
-      e.closed = true;
-      this.#stopLocalPolling(e);
-      void e.unsubscribe?.();
-    }
-    this.#entries.clear();
-  }
-
   async #open(entry: Entry): Promise<void> {
     try {
-      entry.unsubscribe = await this.#coord.subscribe(entry.id, (ev) => this.#accept(entry, ev));
+      const unsubscribe = await this.#coord.subscribe(entry.id, (ev) => this.#accept(entry, ev));
+      if (entry.phase.kind === 'closed') {
+        await unsubscribe(); // every watcher left while we subscribed
+        return;
+      }
+      entry.unsubscribe = unsubscribe;
       const latest = await this.#coord.latest(entry.id);
       if (latest) this.#accept(entry, latest);
     } catch {
-      entry.degraded = true;
+      this.#degrade(entry);
     }
-    if (!entry.closed && !entry.last?.job.terminal) await this.#contest(entry);
+    if (contested(entry.phase)) await this.#contest(entry);
   }
 
   async #close(entry: Entry): Promise<void> {
-    if (entry.closed) return;
-    entry.closed = true;
-    this.#entries.delete(entry.id);
-    const leading = entry.stopPolling !== null;
-    this.#stopLocalPolling(entry);
+    const p = entry.phase;
+    if (p.kind === 'closed') return;
+    entry.phase = { kind: 'closed' };
+    if (this.#entries.get(entry.id) === entry) this.#entries.delete(entry.id);
+    const polling = p.kind === 'leading' || p.kind === 'degraded';
+    if (polling) p.stopPolling();
     await entry.unsubscribe?.().catch(() => undefined);
-    if (leading) await this.#coord.release(entry.id, this.#replica).catch(() => undefined);
+    if (polling) await this.#coord.release(entry.id, this.#replica).catch(() => undefined);
   }
 
   /** Takes or renews the lease; polls while held, follows the channel otherwise. */
@@ -178,32 +181,37 @@ export class ClusterHub implements JobWatchSource {
     try {
       if (!this.#coord.healthy && this.#coord.distributed) throw new Error('coordinator down');
       held = await this.#coord.acquire(entry.id, this.#replica, this.#leaseMs);
-      if (entry.degraded) {
-        entry.degraded = false;
-        // Back from local-only polling: adopt whatever the cluster says next.
-        entry.resync = true;
-        if (!entry.unsubscribe) entry.unsubscribe = await this.#coord.subscribe(entry.id, (ev) => this.#accept(entry, ev));
+      if (entry.phase.kind === 'degraded' && !entry.unsubscribe) {
+        entry.unsubscribe = await this.#coord.subscribe(entry.id, (ev) => this.#accept(entry, ev));
       }
     } catch {
-      entry.degraded = true;
-      held = true; // degrade: poll locally rather than leave watchers without events
+      this.#degrade(entry);
+      return;
     }
-    if (entry.closed) return;
-    if (held && !entry.stopPolling) this.#startLocalPolling(entry);
-    if (!held && entry.stopPolling) this.#stopLocalPolling(entry);
+    const p = entry.phase;
+    if (!contested(p)) return;
+    // Back from local-only polling: adopt whatever the cluster says next.
+    const resync = p.kind === 'degraded' || ((p.kind === 'following' || p.kind === 'leading') && p.resync);
+    const polling = p.kind === 'leading' || p.kind === 'degraded' ? p.stopPolling : null;
+    if (held) {
+      entry.phase = { kind: 'leading', stopPolling: polling ?? this.#poll(entry), resync };
+    } else {
+      polling?.();
+      entry.phase = { kind: 'following', resync };
+    }
   }
 
-  #startLocalPolling(entry: Entry): void {
+  /** The coordinator failed: poll locally rather than leave watchers without events. */
+  #degrade(entry: Entry): void {
+    const p = entry.phase;
+    if (!contested(p) || p.kind === 'degraded') return;
+    entry.phase = { kind: 'degraded', stopPolling: p.kind === 'leading' ? p.stopPolling : this.#poll(entry) };
+  }
+
+  /** Starts this replica's poller for the job, continuing from the cluster's latest event. */
+  #poll(entry: Entry): () => void {
     const seed = entry.last ? { job: entry.last.job, seq: entry.lastSeq } : undefined;
-    entry.stopPolling = this.#engine.watch(entry.key, (ev) => this.#onLocalEvent(entry, ev), seed);
-    this.#onLeadChange?.(entry.id, true);
-  }
-
-  #stopLocalPolling(entry: Entry): void {
-    if (!entry.stopPolling) return;
-    entry.stopPolling();
-    entry.stopPolling = null;
-    this.#onLeadChange?.(entry.id, false);
+    return this.#engine.watch(entry.key, (ev) => this.#onLocalEvent(entry, ev), seed);
   }
 
   #onLocalEvent(entry: Entry, ev: WatchEvent): void {
@@ -219,39 +227,49 @@ export class ClusterHub implements JobWatchSource {
       previous: ev.previous ? { state: ev.previous.state, rawStatus: ev.previous.rawStatus } : null,
       at: ev.at,
     };
+    // Only the lease holder publishes; a degraded replica's events stay with its own watchers.
+    const publishing = entry.phase.kind === 'leading';
     // Local watchers get it at once; the channel echo is dropped by seq.
     this.#accept(entry, record);
-    if (entry.degraded) return;
-    const ttl = ev.job.terminal ? this.#terminalTtlMs : this.#stateTtlMs;
+    if (!publishing) return;
+    const ttl = ev.job.terminal ? this.#terminalTtlMs : RUNNING_STATE_TTL_MS;
     this.#track(
       this.#coord.publish(record, ttl).then(
         async (published) => {
-          if (!published) this.#stopLocalPolling(entry); // someone else is ahead: follow them
+          const p = entry.phase;
+          if (!published && p.kind === 'leading') {
+            // Someone else is ahead: follow them.
+            p.stopPolling();
+            entry.phase = { kind: 'following', resync: p.resync };
+          }
           if (ev.job.terminal) await this.#coord.release(entry.id, this.#replica);
         },
-        () => {
-          entry.degraded = true;
-        },
+        () => this.#degrade(entry),
       ),
     );
   }
 
   #accept(entry: Entry, ev: JobEventRecord): void {
-    if (entry.closed) return;
-    if (entry.resync && entry.last && ev.seq <= entry.lastSeq) {
+    const p = entry.phase;
+    if (p.kind === 'closed') return;
+    const resync = 'resync' in p && p.resync;
+    if (resync && entry.last && ev.seq <= entry.lastSeq) {
       if (ev.job.rawStatus === entry.last.job.rawStatus) {
         entry.lastSeq = ev.seq;
-        entry.resync = false;
+        p.resync = false;
         return;
       }
     } else if (ev.seq <= entry.lastSeq) {
       return;
     }
-    entry.resync = false;
+    if ('resync' in p) p.resync = false;
     entry.lastSeq = ev.seq;
     entry.last = ev;
     for (const w of [...entry.watchers]) this.#deliverTo(w, ev);
-    if (ev.job.terminal) this.#stopLocalPolling(entry);
+    if (ev.job.terminal) {
+      if (p.kind === 'leading' || p.kind === 'degraded') p.stopPolling();
+      entry.phase = { kind: 'done' };
+    }
   }
 
   /** A watcher's first event is its snapshot (no previous state), whatever the cluster saw before. */
@@ -268,18 +286,17 @@ export class ClusterHub implements JobWatchSource {
   /** Lease upkeep: renew held leases, take over jobs whose holder went away. */
   #arm(): void {
     if (this.#stopped) return;
-    this.#timer = this.#clock.setTimeout(() => {
-      for (const entry of this.#entries.values()) {
-        if (!entry.closed && !entry.last?.job.terminal) this.#track(this.#contest(entry));
-      }
-      this.#arm();
-    }, Math.max(50, Math.floor(this.#leaseMs / 3)));
+    this.#timer = this.#clock.setTimeout(
+      () => {
+        for (const entry of this.#entries.values()) if (contested(entry.phase)) this.#track(this.#contest(entry));
+        this.#arm();
+      },
+      Math.max(50, Math.floor(this.#leaseMs / 3)),
+    );
   }
 
   /** Background coordinator work: failures are already handled where they matter (degraded mode). */
-  #track<T>(p: Promise<T>): void {
-    const tracked = p.catch(() => undefined);
-    this.#pending.add(tracked);
-    void tracked.finally(() => this.#pending.delete(tracked));
+  #track(p: Promise<unknown>): void {
+    void p.catch(() => undefined);
   }
 }

@@ -76,24 +76,25 @@ export class RedisCoordinator implements Coordinator {
       // Connection errors are reported through health; an unhandled 'error' event would crash.
       conn.on('error', () => this.#updateHealth());
     }
-    this.#sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.#dispatch(channel.toString(), message.toString()));
+    this.#sub.on('messageBuffer', (channel: Buffer, message: Buffer) =>
+      this.#dispatch(channel.toString(), message.toString()),
+    );
   }
 
   get healthy(): boolean {
     return this.#healthy;
   }
 
-  /** Resolves once both connections are ready (or rejects after `timeoutMs`). */
-  async ready(timeoutMs = 3_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.#healthy) {
-      if (Date.now() > deadline) throw new Error('Redis is not reachable');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
   async publish(event: JobEventRecord, ttlMs: number): Promise<boolean> {
-    const result = await this.#pub.eval(PUBLISH_IF_NEWER, 2, this.#key(event.id, 'latest'), this.#channel(event.id), event.seq, encodeEvent(event), Math.max(1, Math.round(ttlMs)));
+    const result = await this.#pub.eval(
+      PUBLISH_IF_NEWER,
+      2,
+      this.#key(event.id, 'latest'),
+      this.#channel(event.id),
+      event.seq,
+      encodeEvent(event),
+      Math.max(1, Math.round(ttlMs)),
+    );
     return result === 1;
   }
 

@@ -9,30 +9,12 @@
  *    status polls again at once, so watchers hear of a change a query found first.
  * Errors are never remembered: the next request tries again. Polling does not come through here.
  */
-import type { Clock } from '../polling/clock.js';
-import { systemClock } from '../polling/clock.js';
-import { TerminalCache } from '../polling/terminal-cache.js';
+import type { LRUCache } from 'lru-cache';
+import { DEFAULTS } from '../config.js';
+import { systemClock, ttlCache, type Clock } from '../polling/clock.js';
 import { toGlobalId } from '../providers/job-id.js';
-import type { JobKey, ProviderJob } from '../providers/types.js';
-
-/** Anything that fetches one job: the provider registry, or this source in front of it. */
-export interface JobFetcher {
-  fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob>;
-}
-
-/** A job's state as a watcher saw it, and when (ms on the source's clock). */
-export interface Observation {
-  job: ProviderJob;
-  observedAt: number;
-}
-
-/** The query path's port onto what pollers watch (the poll engine, the cluster hub). */
-export interface WatchedJobs {
-  /** The latest observation of a watched (or recently finished) job, if any. */
-  latest(id: string): Observation | undefined;
-  /** A query fetched this state from the provider just now. */
-  observed(id: string, job: ProviderJob): void;
-}
+import type { Observation, WatchedJobs } from '../polling/ports.js';
+import type { JobFetcher, JobKey, ProviderJob } from '../providers/types.js';
 
 export interface JobSourceOptions {
   registry: JobFetcher;
@@ -43,8 +25,6 @@ export interface JobSourceOptions {
   coalesceMs?: number;
   /** How long a finished job's answer is kept. @default 300_000 */
   terminalTtlMs?: number;
-  /** Bound of each cache (finished, recent). @default 10_000 */
-  maxEntries?: number;
 }
 
 interface Flight {
@@ -60,11 +40,11 @@ export class JobSource implements JobFetcher {
   readonly #watched: WatchedJobs | undefined;
   readonly #clock: Clock;
   readonly #coalesceMs: number;
-  readonly #final: TerminalCache;
-  readonly #recent: TerminalCache;
+  /** Finished jobs' answers (null: not kept). */
+  readonly #final: LRUCache<string, ProviderJob> | null;
+  /** Running jobs' answers, for `coalesceMs` (null: reuse is off). */
+  readonly #recent: LRUCache<string, ProviderJob> | null;
   readonly #flights = new Map<string, Flight>();
-  /** Provider calls made through this source (tests and the bench count them). */
-  calls = 0;
 
   constructor(o: JobSourceOptions) {
     const clock = o.clock ?? systemClock;
@@ -72,13 +52,13 @@ export class JobSource implements JobFetcher {
     this.#watched = o.watched;
     this.#clock = clock;
     this.#coalesceMs = o.coalesceMs ?? 1_000;
-    this.#final = new TerminalCache(clock, o.terminalTtlMs ?? 300_000, o.maxEntries ?? 10_000);
-    this.#recent = new TerminalCache(clock, this.#coalesceMs, o.maxEntries ?? 10_000);
+    this.#final = ttlCache<ProviderJob>(clock, o.terminalTtlMs ?? 300_000, DEFAULTS.jobCacheMaxEntries);
+    this.#recent = ttlCache<ProviderJob>(clock, this.#coalesceMs, DEFAULTS.jobCacheMaxEntries);
   }
 
   fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob> {
     const id = toGlobalId(key);
-    const known = this.#final.get(id)?.job ?? this.#fresh(this.#watched?.latest(id)) ?? this.#recent.get(id)?.job;
+    const known = this.#final?.get(id) ?? this.#fresh(this.#watched?.latest(id)) ?? this.#recent?.get(id);
     if (known) return Promise.resolve(known);
     return this.#wait(this.#flights.get(id) ?? this.#start(id, key), signal);
   }
@@ -90,10 +70,9 @@ export class JobSource implements JobFetcher {
 
   #start(id: string, key: JobKey): Flight {
     const controller = new AbortController();
-    this.calls++;
     const promise = this.#registry.fetchJob(key, controller.signal).then((job) => {
-      if (job.terminal) this.#final.set(id, job, 0);
-      else this.#recent.set(id, job, 0);
+      if (job.terminal) this.#final?.set(id, job);
+      else this.#recent?.set(id, job);
       this.#watched?.observed(id, job);
       return job;
     });

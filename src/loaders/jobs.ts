@@ -5,12 +5,12 @@
  */
 import DataLoader from 'dataloader';
 import { fromGlobalId, toGlobalId } from '../providers/job-id.js';
-import type { JobFetcher } from './job-source.js';
+import type { JobFetcher } from '../providers/types.js';
 import type { JobKey, ProviderJob } from '../providers/types.js';
 
 export type JobLoader = DataLoader<string, ProviderJob>;
 
-/** `source`: the query path (caches, single flight) or, for the poll engine, the registry itself. */
+/** `source`: the query path (caches, single flight, then the registry). */
 export function createJobLoader(source: JobFetcher, signal?: AbortSignal): JobLoader {
   return new DataLoader<string, ProviderJob>(
     async (ids) => {

@@ -31,7 +31,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
-    providerRetries: new Counter({ name: 'jobs_provider_retries_total', help: 'Provider call retries', labelNames: ['provider'], registers }),
+    providerRetries: new Counter({
+      name: 'jobs_provider_retries_total',
+      help: 'Provider call retries',
+      labelNames: ['provider'],
+      registers,
+    }),
     providerThrottled: new Counter({
       name: 'jobs_provider_throttled_total',
       help: 'Provider answers that said we were throttled (429, Throttling.*, APIGW.0308), one per answer, also when a retry then succeeded',
@@ -50,8 +55,16 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ['provider', 'region'],
       registers,
     }),
-    subscriptionsActive: new Gauge({ name: 'jobs_subscriptions_active', help: 'Active jobStatusChanged subscriptions', registers }),
-    wsConnectionsActive: new Gauge({ name: 'jobs_ws_connections_active', help: 'Open graphql-ws connections', registers }),
+    subscriptionsActive: new Gauge({
+      name: 'jobs_subscriptions_active',
+      help: 'Active jobStatusChanged subscriptions',
+      registers,
+    }),
+    wsConnectionsActive: new Gauge({
+      name: 'jobs_ws_connections_active',
+      help: 'Open graphql-ws connections',
+      registers,
+    }),
     pollersActive: new Gauge({ name: 'jobs_pollers_active', help: 'Jobs being polled by this process', registers }),
     transitions: new Counter({
       name: 'jobs_transitions_total',
@@ -59,6 +72,10 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ['provider', 'state'],
       registers,
     }),
-    redisUp: new Gauge({ name: 'jobs_redis_up', help: '1 when the Redis connections are ready, 0 when not, absent without Redis', registers }),
+    redisUp: new Gauge({
+      name: 'jobs_redis_up',
+      help: '1 when the Redis connections are ready, 0 when not, absent without Redis',
+      registers,
+    }),
   };
 }

@@ -14,12 +14,20 @@ export function operationLog<C extends BaseContext>(logger: Logger): ApolloServe
       const started = performance.now();
       return {
         async willSendResponse(rc) {
-          const codes = (rc.errors ?? []).map((e) => (e.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR');
+          const codes = (rc.errors ?? []).map(
+            (e) => (e.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR',
+          );
           const body = rc.response.body;
-          const resultErrors = body.kind === 'single' ? (body.singleResult.errors ?? []).map((e) => e.extensions?.code) : [];
+          const resultErrors =
+            body.kind === 'single' ? (body.singleResult.errors ?? []).map((e) => e.extensions?.code) : [];
           annotateOperation(rc.operationName ?? null, codes.length ? codes : resultErrors);
           logger.info(
-            { requestId: currentScope()?.requestId, operationName: rc.operationName ?? null, ms: Math.round(performance.now() - started), errors: codes.length ? codes : resultErrors },
+            {
+              requestId: currentScope()?.requestId,
+              operationName: rc.operationName ?? null,
+              ms: Math.round(performance.now() - started),
+              errors: codes.length ? codes : resultErrors,
+            },
             'graphql operation',
           );
         },

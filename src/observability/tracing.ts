@@ -16,7 +16,12 @@ export interface TracingHandle {
 
 /** Loads the SDK and registers a global tracer provider exporting OTLP over HTTP. */
 export async function startTracing(endpoint: string, serviceName: string): Promise<TracingHandle> {
-  const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }, { W3CTraceContextPropagator }] = await Promise.all([
+  const [
+    { NodeTracerProvider, BatchSpanProcessor },
+    { OTLPTraceExporter },
+    { resourceFromAttributes },
+    { W3CTraceContextPropagator },
+  ] = await Promise.all([
     import('@opentelemetry/sdk-trace-node'),
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/resources'),
@@ -24,7 +29,9 @@ export async function startTracing(endpoint: string, serviceName: string): Promi
   ]);
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }))],
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` })),
+    ],
   });
   provider.register({ propagator: new W3CTraceContextPropagator() });
   enabled = true;
@@ -43,7 +50,11 @@ export async function startTracing(endpoint: string, serviceName: string): Promi
 export function traceHttpRequest(req: IncomingMessage, res: ServerResponse, next: () => void): void {
   if (!enabled) return next();
   const parent = propagation.extract(context.active(), req.headers);
-  const span = tracer().startSpan('graphql.request', { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? '' } }, parent);
+  const span = tracer().startSpan(
+    'graphql.request',
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? '' } },
+    parent,
+  );
   res.once('close', () => {
     span.setAttribute('http.response.status_code', res.statusCode);
     span.end();
@@ -65,19 +76,27 @@ export function annotateOperation(operationName: string | null, errorCodes: read
 }
 
 /** Wraps one provider call in a CLIENT span (a child of the request span when there is one). */
-export function traceProviderCall<T>(attributes: Record<string, string>, fn: () => Promise<T>, outcomeOf: (err: unknown) => string): Promise<T> {
+export function traceProviderCall<T>(
+  attributes: Record<string, string>,
+  fn: () => Promise<T>,
+  outcomeOf: (err: unknown) => string,
+): Promise<T> {
   if (!enabled) return fn();
-  return tracer().startActiveSpan(`provider ${attributes['jobs.provider'] ?? ''}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
-    try {
-      const result = await fn();
-      span.setAttribute('jobs.outcome', 'ok');
-      return result;
-    } catch (err) {
-      span.setAttribute('jobs.outcome', outcomeOf(err));
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer().startActiveSpan(
+    `provider ${attributes['jobs.provider'] ?? ''}`,
+    { kind: SpanKind.CLIENT, attributes },
+    async (span) => {
+      try {
+        const result = await fn();
+        span.setAttribute('jobs.outcome', 'ok');
+        return result;
+      } catch (err) {
+        span.setAttribute('jobs.outcome', outcomeOf(err));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }

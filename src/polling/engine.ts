@@ -3,49 +3,44 @@
  *
  * - A poller's interval starts at the minimum, grows while the raw status stays the same, returns
  *   to the minimum on a change, and is jittered so pollers drift apart.
- * - All pollers due in the same tick (within `batchWindowMs`) are fetched through one DataLoader
- *   batch, the same path queries use, so the registry's per-provider concurrency cap applies.
+ * - Pollers call the provider registry directly: there is one poller per job, so there is nothing
+ *   to deduplicate or cache (queries have their own path, src/loaders/job-source.ts). The
+ *   registry's per-provider concurrency cap still applies to every poll.
+ * - Pollers due within {@link TICK_WINDOW_MS} of each other are polled on the same timer tick.
  * - Watchers get the current snapshot first, then one event per raw-status change. A terminal
  *   status is the last event; the poller stops and the snapshot is cached for late watchers.
  * - Transient errors (throttling, 5xx, timeouts, garbled bodies) only back the poller off;
  *   permanent ones (not found, forbidden, auth, bad input) are delivered once and end the watch.
  * - A poller stops as soon as its last watcher leaves.
  */
+import type { LRUCache } from 'lru-cache';
+import { DEFAULTS } from '../config.js';
 import { isJobError, JobError } from '../errors.js';
-import type { Observation } from '../loaders/job-source.js';
-import { createJobLoader } from '../loaders/jobs.js';
+import type { Observation, WatchEvent, Watcher } from './ports.js';
 import { toGlobalId } from '../providers/job-id.js';
-import type { ProviderRegistry } from '../providers/registry.js';
-import type { JobKey, ProviderJob } from '../providers/types.js';
+import type { JobFetcher, JobKey, ProviderJob } from '../providers/types.js';
 import { errorInterval, jittered, nextInterval, type IntervalOptions } from './backoff.js';
-import { systemClock, type Clock } from './clock.js';
-import { TerminalCache } from './terminal-cache.js';
+import { systemClock, ttlCache, type Clock } from './clock.js';
 
-/** What a watcher receives. `seq` increases by one per status event of a job (a per-job version). */
-export type WatchEvent =
-  | { kind: 'status'; job: ProviderJob; previous: Pick<ProviderJob, 'state' | 'rawStatus'> | null; seq: number; at: number }
-  | { kind: 'error'; error: JobError };
+/** Pollers due within this many ms of each other are polled on the same timer tick (fewer wake-ups). */
+const TICK_WINDOW_MS = DEFAULTS.poll.batchWindowMs;
+/** Bound of the finished-job snapshots kept for late watchers. */
 
-export type Watcher = (event: WatchEvent) => void;
+export type { WatchEvent, Watcher } from './ports.js';
 
 export interface PollEngineOptions {
-  registry: ProviderRegistry;
+  /** Where polls fetch a job: the provider registry itself, never the query path. */
+  registry: JobFetcher;
   /** @default systemClock */
   clock?: Clock;
-  /** @default 1_000 */
+  /** @default DEFAULTS.poll.minIntervalMs */
   minIntervalMs?: number;
-  /** @default 30_000 */
+  /** @default DEFAULTS.poll.maxIntervalMs */
   maxIntervalMs?: number;
-  /** How long a terminal snapshot is served from memory. @default 300_000 */
+  /** How long a terminal snapshot is served from memory. @default DEFAULTS.poll.terminalTtlMs */
   terminalTtlMs?: number;
-  /** Pollers due within this window of each other share one fetch batch. @default 50 */
-  batchWindowMs?: number;
-  /** @default 0.2 (±20 %) */
-  jitter?: number;
   /** @default Math.random */
   random?: () => number;
-  /** Observability hooks. */
-  onPoll?: (key: JobKey, outcome: 'changed' | 'unchanged' | 'transient_error' | 'error') => void;
   /** Called once per status event emitted (snapshot or change), before watchers see it. */
   onTransition?: (job: ProviderJob) => void;
 }
@@ -65,34 +60,31 @@ interface Poller {
 
 export class PollEngine {
   readonly #pollers = new Map<string, Poller>();
-  readonly #registry: ProviderRegistry;
+  readonly #registry: JobFetcher;
   readonly #clock: Clock;
   readonly #interval: IntervalOptions;
-  readonly #batchWindowMs: number;
   readonly #random: () => number;
-  readonly #terminal: TerminalCache;
-  readonly #onPoll: PollEngineOptions['onPoll'];
+  /** Final snapshots for late watchers (null: not kept), aged on the engine's clock. */
+  readonly #terminal: LRUCache<string, { job: ProviderJob; seq: number }> | null;
   readonly #onTransition: PollEngineOptions['onTransition'];
   #timer: unknown = null;
   #timerAt = Infinity;
-  #inFlight = 0;
-  #idleWaiters: (() => void)[] = [];
   #stopped = false;
-  /** Provider calls made by this engine (for tests and metrics). */
-  fetches = 0;
 
   constructor(options: PollEngineOptions) {
     this.#registry = options.registry;
     this.#clock = options.clock ?? systemClock;
     this.#interval = {
-      minIntervalMs: options.minIntervalMs ?? 1_000,
-      maxIntervalMs: options.maxIntervalMs ?? 30_000,
-      jitter: options.jitter ?? 0.2,
+      minIntervalMs: options.minIntervalMs ?? DEFAULTS.poll.minIntervalMs,
+      maxIntervalMs: options.maxIntervalMs ?? DEFAULTS.poll.maxIntervalMs,
+      jitter: DEFAULTS.poll.jitter,
     };
-    this.#batchWindowMs = options.batchWindowMs ?? 50;
     this.#random = options.random ?? Math.random;
-    this.#terminal = new TerminalCache(this.#clock, options.terminalTtlMs ?? 300_000);
-    this.#onPoll = options.onPoll;
+    this.#terminal = ttlCache(
+      this.#clock,
+      options.terminalTtlMs ?? DEFAULTS.poll.terminalTtlMs,
+      DEFAULTS.jobCacheMaxEntries,
+    );
     this.#onTransition = options.onTransition;
   }
 
@@ -109,13 +101,17 @@ export class PollEngine {
    */
   watch(key: JobKey, watcher: Watcher, seed?: { job: ProviderJob; seq: number }): () => void {
     if (this.#stopped) {
-      queueMicrotask(() => watcher({ kind: 'error', error: new JobError('PROVIDER_UNAVAILABLE', 'server is shutting down') }));
+      queueMicrotask(() =>
+        watcher({ kind: 'error', error: new JobError('PROVIDER_UNAVAILABLE', 'server is shutting down') }),
+      );
       return () => {};
     }
     const id = toGlobalId(key);
-    const cached = this.#terminal.get(id);
+    const cached = this.#terminal?.get(id);
     if (cached && !this.#pollers.has(id)) {
-      queueMicrotask(() => watcher({ kind: 'status', job: cached.job, previous: null, seq: cached.seq, at: this.#clock.now() }));
+      queueMicrotask(() =>
+        watcher({ kind: 'status', job: cached.job, previous: null, seq: cached.seq, at: this.#clock.now() }),
+      );
       return () => {};
     }
     let poller = this.#pollers.get(id);
@@ -137,7 +133,8 @@ export class PollEngine {
       const snapshot = poller.last;
       const seq = poller.seq;
       queueMicrotask(() => {
-        if (poller?.watchers.has(watcher)) watcher({ kind: 'status', job: snapshot, previous: null, seq, at: this.#clock.now() });
+        if (poller?.watchers.has(watcher))
+          watcher({ kind: 'status', job: snapshot, previous: null, seq, at: this.#clock.now() });
       });
     }
     poller.watchers.add(watcher);
@@ -158,7 +155,7 @@ export class PollEngine {
   latest(id: string): Observation | undefined {
     const p = this.#pollers.get(id);
     if (p?.last) return { job: p.last, observedAt: p.polledAt };
-    const final = this.#terminal.get(id);
+    const final = this.#terminal?.get(id);
     // A final state never goes stale.
     return final ? { job: final.job, observedAt: this.#clock.now() } : undefined;
   }
@@ -173,12 +170,6 @@ export class PollEngine {
     if (!p || p.inFlight || !p.last || p.last.rawStatus === job.rawStatus) return;
     p.dueAt = this.#clock.now();
     this.#wakeBy(p.dueAt);
-  }
-
-  /** Resolves once no provider call started by the engine is in flight (test seam). */
-  whenIdle(): Promise<void> {
-    if (this.#inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /** Stops every poller; watchers receive nothing more. */
@@ -206,28 +197,26 @@ export class PollEngine {
     this.#timer = null;
     this.#timerAt = at;
     if (at === Infinity || this.#stopped) return;
-    this.#timer = this.#clock.setTimeout(() => {
-      this.#timer = null;
-      this.#timerAt = Infinity;
-      this.#tick();
-    }, Math.max(0, at - this.#clock.now()));
+    this.#timer = this.#clock.setTimeout(
+      () => {
+        this.#timer = null;
+        this.#timerAt = Infinity;
+        this.#tick();
+      },
+      Math.max(0, at - this.#clock.now()),
+    );
   }
 
   #tick(): void {
-    const horizon = this.#clock.now() + this.#batchWindowMs;
-    const due = [...this.#pollers.values()].filter((p) => !p.inFlight && p.dueAt <= horizon);
-    if (due.length > 0) {
-      // One loader per tick: duplicate ids collapse and the bulkhead paces each provider.
-      const loader = createJobLoader(this.#registry);
-      for (const p of due) {
-        p.inFlight = true;
-        this.#inFlight++;
-        this.fetches++;
-        loader.load(p.id).then(
-          (job) => this.#settle(p, job, null),
-          (err: unknown) => this.#settle(p, null, err),
-        );
-      }
+    const horizon = this.#clock.now() + TICK_WINDOW_MS;
+    for (const p of this.#pollers.values()) {
+      if (p.inFlight || p.dueAt > horizon) continue;
+      p.inFlight = true;
+      // Each job has one poller, so each call is unique; the registry's bulkhead paces each provider.
+      this.#registry.fetchJob(p.key).then(
+        (job) => this.#settle(p, job, null),
+        (err: unknown) => this.#settle(p, null, err),
+      );
     }
     this.#schedule();
   }
@@ -239,11 +228,9 @@ export class PollEngine {
       if (job) this.#onJob(p, job);
       else this.#onError(p, err);
     } finally {
-      this.#inFlight--;
       // O(1) per poll: only an earlier due time moves the timer (a full scan per settled poll
       // would make each round quadratic in the number of pollers).
       if (this.#pollers.get(p.id) === p) this.#wakeBy(p.dueAt);
-      if (this.#inFlight === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
   }
 
@@ -252,7 +239,6 @@ export class PollEngine {
     const changed = previous === null || previous.rawStatus !== job.rawStatus;
     p.last = job;
     p.polledAt = this.#clock.now();
-    this.#onPoll?.(p.key, changed ? 'changed' : 'unchanged');
     if (changed) {
       p.seq++;
       this.#onTransition?.(job);
@@ -260,7 +246,7 @@ export class PollEngine {
     }
     if (job.terminal) {
       this.#pollers.delete(p.id);
-      this.#terminal.set(p.id, job, p.seq);
+      this.#terminal?.set(p.id, { job, seq: p.seq });
       return;
     }
     p.intervalMs = nextInterval(p.intervalMs, changed, this.#interval);
@@ -268,14 +254,19 @@ export class PollEngine {
   }
 
   #onError(p: Poller, err: unknown): void {
-    const error = isJobError(err) ? err : new JobError('INTERNAL_SERVER_ERROR', 'unexpected error while polling', { provider: p.key.provider }, { cause: err });
+    const error = isJobError(err)
+      ? err
+      : new JobError(
+          'INTERNAL_SERVER_ERROR',
+          'unexpected error while polling',
+          { provider: p.key.provider },
+          { cause: err },
+        );
     if (error.transient) {
-      this.#onPoll?.(p.key, 'transient_error');
       p.intervalMs = errorInterval(p.intervalMs, this.#interval, error.details.retryAfterMs);
       p.dueAt = this.#clock.now() + jittered(p.intervalMs, this.#interval, this.#random);
       return;
     }
-    this.#onPoll?.(p.key, 'error');
     this.#pollers.delete(p.id);
     this.#emit(p, { kind: 'error', error });
   }

@@ -2,6 +2,7 @@
  * Builds the provider clients a configuration allows: a provider whose vendor has no credentials
  * gets no client (the registry then answers PROVIDER_NOT_CONFIGURED for it; the others work).
  */
+import type { WorkspaceApi } from '../config.js';
 import { createCfwClient } from './cfw/client.js';
 import { createDataWorksClient } from './dataworks/client.js';
 import { createDliClient } from './dli/client.js';
@@ -16,10 +17,13 @@ export interface ClientSetup {
   alibaba: AlibabaCredentials | null;
   huawei: HuaweiAuth | null;
   endpoints: Partial<Record<ProviderName, string>>;
-  workspaceApi: 'v1' | 'v2';
+  workspaceApi: WorkspaceApi;
   /** Signing clock (tests skew it). @default () => new Date() */
   now?: () => Date;
-  /** Retries, deadline, breaker and rate limit wrapped around every client. @default DEFAULT_RESILIENCE */
+  /**
+   * Retries, deadline, breaker and rate limit wrapped around every client; a setting left out is
+   * config's DEFAULTS.resilience.
+   */
   resilience?: ResilienceOptions;
 }
 
@@ -36,7 +40,9 @@ export function createClients(setup: ClientSetup): Partial<Record<ProviderName, 
     const auth = setup.huawei;
     clients.CFW = createCfwClient(opt({ transport, auth, endpointOverride: endpoints.CFW }));
     clients.DLI = createDliClient(opt({ transport, auth, endpointOverride: endpoints.DLI }));
-    clients.WORKSPACE = createWorkspaceClient(opt({ transport, auth, endpointOverride: endpoints.WORKSPACE, apiVersion: setup.workspaceApi }));
+    clients.WORKSPACE = createWorkspaceClient(
+      opt({ transport, auth, endpointOverride: endpoints.WORKSPACE, apiVersion: setup.workspaceApi }),
+    );
   }
   // Each client gets its own breakers and rate-limit buckets (per region); the registry's
   // bulkhead then wraps the resilient client, so a queued call holds no token or breaker probe.

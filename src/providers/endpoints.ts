@@ -1,10 +1,13 @@
 /**
- * Endpoint hosts per provider and region (../shared/providers.md §A.0), or a configured override
+ * Endpoint hosts per provider and region (docs/providers.md#endpoints), or a configured override
  * (`JOBS_ENDPOINT_<PROVIDER>`, a base URL where `{region}` is substituted).
  */
 import type { ProviderName } from './types.js';
 
-/** Workspace App Streaming is served from `appstream.*` in these regions, `workspace.*` elsewhere (SDK region table). */
+/**
+ * Workspace App Streaming is served from `appstream.*` in these regions, `workspace.*` elsewhere
+ * (SDK region table).
+ */
 const APPSTREAM_REGIONS = new Set(['cn-north-4', 'cn-east-3', 'cn-south-1', 'cn-north-9', 'cn-southwest-2']);
 
 /** Huawei's EU sovereign region lives under its own domain. */

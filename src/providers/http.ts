@@ -5,6 +5,7 @@
  * each provider's own module.
  */
 import { Agent, errors as undiciErrors } from 'undici';
+import { DEFAULTS, type HttpSettings } from '../config.js';
 import { JobError } from '../errors.js';
 
 export interface HttpRequest {
@@ -21,22 +22,21 @@ export interface HttpResponse {
   body: string;
 }
 
-export interface HttpTransportOptions {
-  /** @default 3_000 */
-  connectTimeoutMs?: number;
-  /** Time to the response headers. @default 10_000 */
-  headersTimeoutMs?: number;
-  /** Idle time between body chunks. @default 10_000 */
-  bodyTimeoutMs?: number;
-  /** Whole call, connect to last byte. @default 15_000 */
+/** Config's `http` settings plus the per-attempt deadline; each one left out is its DEFAULTS value. */
+export interface HttpTransportOptions extends Partial<HttpSettings> {
+  /** Whole attempt, connect to last byte (config `providerDeadlineMs`). */
   deadlineMs?: number;
-  /** Larger bodies are cut off and reported as PROVIDER_BAD_RESPONSE. @default 1 MiB */
-  maxBodyBytes?: number;
-  /** Sockets per origin. @default 32 */
-  connectionsPerOrigin?: number;
 }
 
-const CONNECTION_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const CONNECTION_ERRORS = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 export class HttpTransport {
   readonly #agent: Agent;
@@ -46,14 +46,15 @@ export class HttpTransport {
   readonly #maxBodyBytes: number;
 
   constructor(options: HttpTransportOptions = {}) {
-    this.#deadlineMs = options.deadlineMs ?? 15_000;
-    this.#headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
-    this.#bodyTimeoutMs = options.bodyTimeoutMs ?? 10_000;
-    this.#maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+    const o = { ...DEFAULTS.http, deadlineMs: DEFAULTS.providerDeadlineMs, ...definedOnly(options) };
+    this.#deadlineMs = o.deadlineMs;
+    this.#headersTimeoutMs = o.headersTimeoutMs;
+    this.#bodyTimeoutMs = o.bodyTimeoutMs;
+    this.#maxBodyBytes = o.maxBodyBytes;
     this.#agent = new Agent({
-      connect: { timeout: options.connectTimeoutMs ?? 3_000 },
-      connections: options.connectionsPerOrigin ?? 32,
-      keepAliveTimeout: 10_000,
+      connect: { timeout: o.connectTimeoutMs },
+      connections: o.connectionsPerOrigin,
+      keepAliveTimeout: o.keepAliveTimeoutMs,
     });
   }
 
@@ -105,7 +106,8 @@ export class HttpTransport {
 
 function toTransportError(provider: string, err: unknown, deadlineHit: boolean, callerAborted: boolean): JobError {
   if (err instanceof JobError) return err;
-  if (callerAborted) return new JobError('PROVIDER_TIMEOUT', `${provider} call was cancelled`, { provider }, { cause: err });
+  if (callerAborted)
+    return new JobError('PROVIDER_TIMEOUT', `${provider} call was cancelled`, { provider }, { cause: err });
   if (
     deadlineHit ||
     err instanceof undiciErrors.HeadersTimeoutError ||
@@ -116,7 +118,17 @@ function toTransportError(provider: string, err: unknown, deadlineHit: boolean, 
   }
   const code = (err as { code?: string }).code;
   if (err instanceof undiciErrors.SocketError || (code && CONNECTION_ERRORS.has(code))) {
-    return new JobError('PROVIDER_UNAVAILABLE', `${provider} connection failed (${code ?? 'socket closed'})`, { provider }, { cause: err });
+    return new JobError(
+      'PROVIDER_UNAVAILABLE',
+      `${provider} connection failed (${code ?? 'socket closed'})`,
+      { provider },
+      { cause: err },
+    );
   }
   return new JobError('PROVIDER_UNAVAILABLE', `${provider} call failed`, { provider }, { cause: err });
+}
+
+/** An option passed as undefined means "not given", so it must not hide the default. */
+function definedOnly(o: HttpTransportOptions): HttpTransportOptions {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }

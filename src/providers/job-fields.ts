@@ -35,5 +35,8 @@ export function commonJobFields(
 
 /** PROVIDER_BAD_RESPONSE for a body that lacks what every answer must have. */
 export function missingField(provider: ProviderName, what: string, requestId: string | null): JobError {
-  return new JobError('PROVIDER_BAD_RESPONSE', `${provider} answered without ${what}`, { provider, ...(requestId ? { requestId } : {}) });
+  return new JobError('PROVIDER_BAD_RESPONSE', `${provider} answered without ${what}`, {
+    provider,
+    ...(requestId ? { requestId } : {}),
+  });
 }

@@ -16,7 +16,10 @@ export function fromGlobalId(id: string): JobKey {
   const [provider, region, project] = parts;
   const jobId = parts.slice(3).join(':');
   if (parts.length < 4 || !PROVIDERS.includes(provider as ProviderName) || !region || !project || !jobId) {
-    throw new JobError('BAD_USER_INPUT', `"${truncate(id)}" is not a job id of this service (expected PROVIDER:region:project:jobId)`);
+    throw new JobError(
+      'BAD_USER_INPUT',
+      `"${truncate(id)}" is not a job id of this service (expected PROVIDER:region:project:jobId)`,
+    );
   }
   return { provider: provider as ProviderName, region, projectId: project === '-' ? null : project, jobId };
 }

@@ -3,6 +3,7 @@
  * caps concurrent calls per provider (a bulkhead shared by queries and polling), so a burst of
  * lookups never floods one API. Providers without credentials answer PROVIDER_NOT_CONFIGURED.
  */
+import { DEFAULTS } from '../config.js';
 import { BulkheadPolicy, BulkheadRejectedError } from 'cockatiel';
 import { JobError } from '../errors.js';
 import { traceProviderCall } from '../observability/tracing.js';
@@ -34,8 +35,8 @@ export class ProviderRegistry {
 
   constructor(options: ProviderRegistryOptions) {
     this.#clients = options.clients;
-    this.#concurrency = options.concurrency ?? 16;
-    this.#queueLimit = options.queueLimit ?? 10_000;
+    this.#concurrency = options.concurrency ?? DEFAULTS.providerConcurrency;
+    this.#queueLimit = options.queueLimit ?? DEFAULTS.providerQueueLimit;
     this.#onCall = options.onCall;
   }
 
@@ -47,7 +48,9 @@ export class ProviderRegistry {
   async fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob> {
     const client = this.#clients[key.provider];
     if (!client) {
-      throw new JobError('PROVIDER_NOT_CONFIGURED', `${key.provider} has no credentials configured on this server`, { provider: key.provider });
+      throw new JobError('PROVIDER_NOT_CONFIGURED', `${key.provider} has no credentials configured on this server`, {
+        provider: key.provider,
+      });
     }
     try {
       const call = () => this.#timed(client, key, signal);
@@ -55,7 +58,9 @@ export class ProviderRegistry {
       return await this.#bulkhead(key.provider).execute(() => traceProviderCall(attributes, call, codeOf), signal);
     } catch (err) {
       if (err instanceof BulkheadRejectedError) {
-        throw new JobError('PROVIDER_UNAVAILABLE', `${key.provider}: too many calls queued on this server`, { provider: key.provider });
+        throw new JobError('PROVIDER_UNAVAILABLE', `${key.provider}: too many calls queued on this server`, {
+          provider: key.provider,
+        });
       }
       throw err;
     }

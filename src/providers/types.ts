@@ -1,6 +1,9 @@
 /**
- * The provider layer's model. Job shapes are the GraphQL types generated from schema.graphql, so
- * what a client can select and what a mapper must fill can never drift apart.
+ * The provider layer's model. Job shapes are the plain object types codegen writes from
+ * schema.graphql into model.generated.ts, so what a client can select and what a mapper must fill
+ * can never drift apart. That file imports nothing: providers depend on no GraphQL, resolver or
+ * request-context module (the resolver types in ../schema/generated.ts do, and only the schema
+ * layer uses them).
  */
 import type {
   CfwJob as CfwJobGql,
@@ -11,13 +14,12 @@ import type {
   NlbJob as NlbJobGql,
   WorkspaceJob as WorkspaceJobGql,
   WorkspaceSubJob as WorkspaceSubJobGql,
-} from '../schema/generated.js';
+} from './model.generated.js';
 
 export type { JobProvider, JobState };
 export type ProviderName = JobProvider;
 
 export const PROVIDERS: readonly ProviderName[] = ['DATAWORKS', 'NLB', 'CFW', 'DLI', 'WORKSPACE'];
-export const ALIBABA_PROVIDERS: readonly ProviderName[] = ['DATAWORKS', 'NLB'];
 export const HUAWEI_PROVIDERS: readonly ProviderName[] = ['CFW', 'DLI', 'WORKSPACE'];
 
 /** A generated object type as the mappers build it: every field present, no `__typename`. */
@@ -49,6 +51,11 @@ export interface JobKey {
 }
 
 /** Talks to one provider API. Implementations do I/O only; mapping and signing are pure modules. */
+/** Anything that fetches one job: a client, the registry, or the query path's job source in front of it. */
+export interface JobFetcher {
+  fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob>;
+}
+
 export interface ProviderClient {
   readonly provider: ProviderName;
   /**
@@ -67,8 +74,7 @@ export interface AlibabaCredentials {
 
 /** Huawei Cloud auth: AK/SK signing (preferred) or a static IAM token. */
 export type HuaweiAuth =
-  | { kind: 'aksk'; ak: string; sk: string; securityToken?: string | undefined }
-  | { kind: 'token'; token: string };
+  { kind: 'aksk'; ak: string; sk: string; securityToken?: string | undefined } | { kind: 'token'; token: string };
 
 /** Terminal states never change again. */
 export function isTerminalState(state: JobState): boolean {

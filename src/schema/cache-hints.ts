@@ -25,7 +25,9 @@ interface InfoWithCacheControl {
 
 /** Restricts the current field's cache policy to what `job` allows. */
 export function hintJob(info: unknown, job: { terminal: boolean }): void {
-  (info as InfoWithCacheControl).cacheControl?.cacheHint.restrict({ maxAge: job.terminal ? FINISHED_JOB_MAX_AGE_S : 0 });
+  (info as InfoWithCacheControl).cacheControl?.cacheHint.restrict({
+    maxAge: job.terminal ? FINISHED_JOB_MAX_AGE_S : 0,
+  });
 }
 
 /**

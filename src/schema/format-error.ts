@@ -4,8 +4,10 @@
  * message (the original is logged, never shown).
  */
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { isJobError, type JobError } from '../errors.js';
+import { GraphQLError, Kind, type GraphQLFormattedError } from 'graphql';
+import { isJobError, type ClientErrorCode, type JobError } from '../errors.js';
+
+const INTERNAL: ClientErrorCode = 'INTERNAL_SERVER_ERROR';
 
 /** Extensions every coded error carries. Never bodies, headers or credentials. */
 function extensionsOf(err: JobError): Record<string, unknown> {
@@ -21,25 +23,43 @@ function extensionsOf(err: JobError): Record<string, unknown> {
 
 /** For code that builds errors itself (subscriptions): a GraphQLError with our extensions. */
 export function toGraphQLError(err: unknown, path?: ReadonlyArray<string | number>): GraphQLError {
-  if (isJobError(err)) return new GraphQLError(err.message, { path, extensions: extensionsOf(err), originalError: err });
-  return new GraphQLError('Internal server error', { path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  if (isJobError(err))
+    return new GraphQLError(err.message, { path, extensions: extensionsOf(err), originalError: err });
+  return new GraphQLError('Internal server error', { path, extensions: { code: INTERNAL } });
 }
 
 /**
- * Apollo `formatError` hook. Validation and parse errors from graphql-js / Apollo already carry a
- * code (GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT …) and pass through.
+ * Apollo `formatError` hook, also used for graphql-ws. Over HTTP, Apollo codes the request's own
+ * faults itself (its SyntaxError, ValidationError, UserInputError, OperationResolutionError and
+ * BadRequestError classes set GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT,
+ * OPERATION_RESOLUTION_FAILURE, BAD_REQUEST), and those codes pass through; graphql-ws hands us
+ * graphql-js's uncoded errors, which are coded here the same way.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (isJobError(original)) {
-    return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: extensionsOf(original) };
+    return {
+      message: original.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: extensionsOf(original),
+    };
   }
   const code = formatted.extensions?.code;
   if (isRequestError(error)) {
-    return { message: formatted.message, locations: formatted.locations, extensions: { code: requestErrorCode(error) } };
+    return {
+      message: formatted.message,
+      locations: formatted.locations,
+      extensions: { code: requestErrorCode(error) },
+    };
   }
-  if (code === undefined || code === 'INTERNAL_SERVER_ERROR') {
-    return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  if (code === undefined || code === INTERNAL) {
+    return {
+      message: 'Internal server error',
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: INTERNAL },
+    };
   }
   // Keep Apollo's own codes, but never a stacktrace.
   const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
@@ -48,10 +68,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 
 /**
  * graphql-js and Apollo report faults of the request itself (syntax, validation, variable values,
- * an operation type the schema does not have, a malformed persisted-query extension) as
- * GraphQLErrors with no path and no original error other than graphql-js's own; a failure while
- * executing has a path or wraps what was thrown. Apollo codes most of them over HTTP, graphql-ws
- * none, so they are coded here (an error that already has a code keeps it).
+ * operation selection, an operation type the schema does not have, a malformed persisted-query
+ * extension) as GraphQLErrors with no path and no original error other than graphql-js's own; a
+ * failure while executing has a path or wraps what was thrown. An error that already has a code
+ * keeps it.
  */
 function isRequestError(error: unknown): error is GraphQLError {
   if (!(error instanceof GraphQLError) || error.extensions.code !== undefined || error.path !== undefined) return false;
@@ -59,9 +79,22 @@ function isRequestError(error: unknown): error is GraphQLError {
   return error.originalError == null || error.originalError instanceof GraphQLError;
 }
 
-function requestErrorCode(error: GraphQLError): string {
-  if (error.message.startsWith('Syntax Error')) return 'GRAPHQL_PARSE_FAILED';
-  if (error.message.startsWith('Variable "$')) return 'BAD_USER_INPUT';
+/**
+ * By where graphql-js located the error, never by its text (graphql-armor's limits, for one, say
+ * "Syntax Error: …" about documents that parsed fine).
+ */
+function requestErrorCode(error: GraphQLError): ClientErrorCode {
+  const node = error.nodes?.[0];
+  // The parser locates a syntax error by source position; there is no AST node to point at yet.
+  if (node === undefined && error.source !== undefined) return 'GRAPHQL_PARSE_FAILED';
+  // Variable coercion (graphql-js getVariableValues) points at the variable's definition, which is
+  // also how Apollo recognises it over HTTP.
+  if (node?.kind === Kind.VARIABLE_DEFINITION) return 'BAD_USER_INPUT';
+  // Apollo's HTTP-level faults carry the status to answer with (a persisted-query version or hash
+  // that does not match).
   if (error.extensions.http !== undefined) return 'BAD_REQUEST';
+  // Operation selection (no operation, an unknown or missing operationName) has nothing to point at.
+  if (node === undefined) return 'OPERATION_RESOLUTION_FAILURE';
+  // Validation rules, and an operation type the schema lacks, point at the offending AST nodes.
   return 'GRAPHQL_VALIDATION_FAILED';
 }

@@ -32,13 +32,21 @@ function guardEntityTypenames(schema: GraphQLSchema): void {
   const field = schema.getQueryType()?.getFields()._entities;
   const resolve = field?.resolve;
   if (!field || !resolve) return;
-  const isEntity = (r: unknown) => typeof r === 'object' && r !== null && ENTITY_TYPENAMES.has((r as { __typename?: unknown }).__typename);
+  const isEntity = (r: unknown) =>
+    typeof r === 'object' && r !== null && ENTITY_TYPENAMES.has((r as { __typename?: unknown }).__typename);
   field.resolve = (source, args: { representations: unknown[] }, context, info) => {
     const known = args.representations.filter(isEntity);
     const resolved = resolve(source, { ...args, representations: known }, context, info) as unknown[];
     let next = 0;
     return args.representations.map((r) =>
-      isEntity(r) ? resolved[next++] : Promise.reject(new JobError('BAD_USER_INPUT', `representation __typename must be one of ${[...ENTITY_TYPENAMES].join(', ')}`)),
+      isEntity(r)
+        ? resolved[next++]
+        : Promise.reject(
+            new JobError(
+              'BAD_USER_INPUT',
+              `representation __typename must be one of ${[...ENTITY_TYPENAMES].join(', ')}`,
+            ),
+          ),
     );
   };
 }

@@ -4,7 +4,7 @@
  */
 import { GraphQLError } from 'graphql';
 import { GraphQLDateTime, GraphQLJSON, GraphQLLong } from 'graphql-scalars';
-import { JobError, isJobError } from '../errors.js';
+import { ERRORS, JobError, isJobError, type ClientErrorCode } from '../errors.js';
 import { loadJob } from '../loaders/jobs.js';
 import { fromGlobalId } from '../providers/job-id.js';
 import type { ProviderJob, ProviderName } from '../providers/types.js';
@@ -56,10 +56,13 @@ function referenceResolver<P extends ProviderName>(provider: P) {
   const typename = TYPENAME[provider];
   return (ref: { id?: unknown }, ctx: RequestContext, info?: unknown): Promise<Extract<ProviderJob, { provider: P }>> =>
     settle(() => {
-      if (typeof ref.id !== 'string') throw new JobError('BAD_USER_INPUT', `${typename} representation needs a string id`);
+      if (typeof ref.id !== 'string')
+        throw new JobError('BAD_USER_INPUT', `${typename} representation needs a string id`);
       const key = validateJobKey(fromGlobalId(ref.id), ctx.services.defaults);
       if (key.provider !== provider) {
-        throw new JobError('BAD_USER_INPUT', `id belongs to ${TYPENAME[key.provider]}, not ${typename}`, { provider: key.provider });
+        throw new JobError('BAD_USER_INPUT', `id belongs to ${TYPENAME[key.provider]}, not ${typename}`, {
+          provider: key.provider,
+        });
       }
       return hinted(loadJob(ctx.loader, key) as Promise<Extract<ProviderJob, { provider: P }>>, info);
     });
@@ -76,7 +79,9 @@ export const resolvers = {
         throw new JobError('BAD_USER_INPUT', `jobs accepts at most ${ctx.services.maxRefs} refs, got ${refs.length}`);
       }
       // A promise per item: a failed ref becomes null at its own index with its own error.
-      return refs.map((ref) => settle(() => hinted(loadJob(ctx.loader, resolveJobRef(ref, ctx.services.defaults)), info)));
+      return refs.map((ref) =>
+        settle(() => hinted(loadJob(ctx.loader, resolveJobRef(ref, ctx.services.defaults)), info)),
+      );
     },
   },
   Subscription: {
@@ -103,7 +108,12 @@ export const resolvers = {
       resolve: (item: StreamItem | undefined) => {
         // Over HTTP a subscription operation is executed once, without an event.
         if (item === undefined) {
-          throw new GraphQLError('subscriptions are served over WebSocket (graphql-transport-ws) on /graphql', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+          throw new GraphQLError('subscriptions are served over WebSocket (graphql-transport-ws) on /graphql', {
+            extensions: {
+              code: 'BAD_REQUEST' satisfies ClientErrorCode,
+              http: { status: ERRORS.BAD_REQUEST.httpStatus },
+            },
+          });
         }
         if (item.kind === 'change') return item.change;
         const err = toGraphQLError(item.error);

@@ -11,8 +11,6 @@ export interface AllowList {
   projects: readonly string[];
 }
 
-export const ALLOW_ALL: AllowList = { providers: [], regions: [], projects: [] };
-
 /** @throws JobError FORBIDDEN */
 export function checkAllowed(key: JobKey, allow: AllowList): JobKey {
   const deny = (what: string) => {
@@ -20,6 +18,7 @@ export function checkAllowed(key: JobKey, allow: AllowList): JobKey {
   };
   if (allow.providers.length > 0 && !allow.providers.includes(key.provider)) deny(`provider ${key.provider}`);
   if (allow.regions.length > 0 && !allow.regions.includes(key.region)) deny(`region ${key.region}`);
-  if (key.projectId !== null && allow.projects.length > 0 && !allow.projects.includes(key.projectId)) deny('this project');
+  if (key.projectId !== null && allow.projects.length > 0 && !allow.projects.includes(key.projectId))
+    deny('this project');
   return key;
 }

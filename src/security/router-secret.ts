@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { ERRORS, requestErrorBody } from '../errors.js';
 
 /** Header (HTTP) and connection_init payload key (WebSocket) that carry the secret. */
 export const ROUTER_SECRET_HEADER = 'x-router-secret';
@@ -23,11 +24,11 @@ export function requireRouterSecret(secret: string): RequestHandler {
   return (req, res, next) => {
     const presented = req.headers[ROUTER_SECRET_HEADER];
     if (presented === undefined) {
-      res.status(401).json({ errors: [{ message: 'missing router secret', extensions: { code: 'UNAUTHENTICATED' } }] });
+      res.status(ERRORS.UNAUTHENTICATED.httpStatus).json(requestErrorBody('UNAUTHENTICATED', 'missing router secret'));
       return;
     }
     if (!secretMatches(secret, Array.isArray(presented) ? presented[0] : presented)) {
-      res.status(403).json({ errors: [{ message: 'wrong router secret', extensions: { code: 'FORBIDDEN' } }] });
+      res.status(ERRORS.FORBIDDEN.httpStatus).json(requestErrorBody('FORBIDDEN', 'wrong router secret'));
       return;
     }
     next();

@@ -2,7 +2,7 @@
  * Shared plumbing of the Alibaba fakes (DataWorks, NLB): the POP gateway's checks in front of the
  * API — V3 signature (verified by ./verify-acs3.ts, never by the client signer), access key,
  * 15-minute clock window, nonce reuse, action/version/method — each answered with the gateway's
- * documented envelope `{ RequestId, HostId, Code, Message, Recommend }` (../shared/providers.md §A.6).
+ * documented envelope `{ RequestId, HostId, Code, Message, Recommend }` (docs/providers.md#alibaba-pop-gateway).
  */
 import { randomUUID } from 'node:crypto';
 import type { AlibabaCredentials } from '../providers/types.js';
@@ -78,7 +78,8 @@ export function createAlibabaFake(spec: AlibabaApiSpec, options: AlibabaFakeOpti
 
   const handle = (req: FakeRequest): FakeReply => {
     const ctx: AlibabaCallContext = { requestId: newAlibabaRequestId(), host: header(req, 'host') ?? '' };
-    const fail = (status: number, code: string, message: string) => alibabaErrorReply(status, code, message, ctx, spec.product);
+    const fail = (status: number, code: string, message: string) =>
+      alibabaErrorReply(status, code, message, ctx, spec.product);
 
     const auth = parseAcs3Authorization(header(req, 'authorization'));
     if (!auth) return fail(400, 'IncompleteSignature', 'The request signature does not conform to Aliyun standards.');
@@ -97,10 +98,18 @@ export function createAlibabaFake(spec: AlibabaApiSpec, options: AlibabaFakeOpti
     }
     if (!verifyAcs3(req, options.credentials.accessKeySecret)) {
       // The real gateway echoes its string to sign here; clients must never pass it on.
-      return fail(400, 'SignatureDoesNotMatch', 'Specified signature does not match our calculation. The server string to sign is: ACS3-HMAC-SHA256\\n…');
+      return fail(
+        400,
+        'SignatureDoesNotMatch',
+        'Specified signature does not match our calculation. The server string to sign is: ACS3-HMAC-SHA256\\n…',
+      );
     }
     if (header(req, 'x-acs-security-token') !== (options.credentials.securityToken || undefined)) {
-      return fail(400, 'InvalidSecurityToken.MismatchWithAccessKey', 'The security token you provided does not match the access key.');
+      return fail(
+        400,
+        'InvalidSecurityToken.MismatchWithAccessKey',
+        'The security token you provided does not match the access key.',
+      );
     }
     // Only a verified request uses up its nonce; nonces are remembered for the skew window.
     const nonce = header(req, 'x-acs-signature-nonce') ?? '';

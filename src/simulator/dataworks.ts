@@ -3,7 +3,12 @@
  * (./alibaba-fake.ts), answering from the `DATAWORKS` lifecycle of {@link SimulatedJobs}.
  */
 import type { FakeProviderServer, FakeReply } from './fake-server.js';
-import { alibabaErrorReply, createAlibabaFake, type AlibabaCallContext, type AlibabaFakeOptions } from './alibaba-fake.js';
+import {
+  alibabaErrorReply,
+  createAlibabaFake,
+  type AlibabaCallContext,
+  type AlibabaFakeOptions,
+} from './alibaba-fake.js';
 
 export type DataWorksFakeOptions = AlibabaFakeOptions;
 

@@ -1,6 +1,7 @@
 /**
  * Fake Huawei DLI `ShowSqlJobStatus` (`GET /v1.0/{project_id}/jobs/{job_id}/status`): the full
- * documented body (seed 003 plus tags, user_conf and the SDK's result/execution paths), with a
+ * documented body (the page's sample plus tags, user_conf and the SDK's result/execution paths;
+ * docs/providers.md#dli-job-status), with a
  * duration that grows while the job runs (https://support.huaweicloud.com/intl/en-us/api-dli/dli_02_0021.html).
  */
 import type { FakeProviderServer } from './fake-server.js';

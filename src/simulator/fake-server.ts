@@ -4,6 +4,7 @@
  * the rest to the provider's handler. The built-in simulator (`JOBS_MODE=simulator`) and the test
  * suite use the same servers.
  */
+import { DEFAULTS } from '../config.js';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -53,7 +54,10 @@ export class FakeProviderServer {
   /** Most requests seen in progress at once since the last reset. */
   maxConcurrent = 0;
 
-  constructor(readonly name: string, handler: FakeHandler) {
+  constructor(
+    readonly name: string,
+    handler: FakeHandler,
+  ) {
     this.#handler = handler;
     this.#server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -71,7 +75,7 @@ export class FakeProviderServer {
           receivedAt: Date.now(),
         };
         this.requests.push(fake);
-        if (this.requests.length > 10_000) this.requests.shift();
+        if (this.requests.length > DEFAULTS.simulator.requestLogEntries) this.requests.shift();
         void this.#answer(fake, res);
       });
     });
@@ -128,7 +132,10 @@ export class FakeProviderServer {
         res.socket?.destroy();
         return;
       }
-      res.writeHead(fault.status ?? 200, { 'content-type': 'application/json', 'content-length': String(fault.partialBody.length * 2) });
+      res.writeHead(fault.status ?? 200, {
+        'content-type': 'application/json',
+        'content-length': String(fault.partialBody.length * 2),
+      });
       res.write(fault.partialBody);
       setTimeout(() => res.socket?.destroy(), 5);
       return;

@@ -2,7 +2,7 @@
  * What the three Huawei fakes share: an API Gateway in front of a service. It routes (unknown
  * path or method → 404 APIGW.0101), authenticates (AK/SK via verify-huawei.ts, or X-Auth-Token),
  * stamps every answer with `X-Request-Id`, and hands the job lookup to the service's handler.
- * Gateway errors use the documented codes and messages (providers.md §A.6).
+ * Gateway errors use the documented codes and messages (docs/providers.md#huawei-api-gateway-and-services).
  */
 import { randomBytes } from 'node:crypto';
 import { FakeProviderServer, type FakeReply, type FakeRequest } from './fake-server.js';
@@ -82,17 +82,28 @@ function authenticate(req: FakeRequest, projectId: string, options: HuaweiFakeOp
   // AK/SK calls are scoped by X-Project-Id; it must name the project in the path. The gateway's
   // exact answer to a mismatch is undocumented; an IAM auth failure is the closest documented one.
   if (header(req, 'x-project-id') !== projectId) {
-    return huaweiError(401, 'APIGW.0301', 'Incorrect IAM authentication information: X-Project-Id does not match the project');
+    return huaweiError(
+      401,
+      'APIGW.0301',
+      'Incorrect IAM authentication information: X-Project-Id does not match the project',
+    );
   }
   return null;
 }
 
 /** A FakeProviderServer playing the gateway plus the given service routes (not started). */
-export function createHuaweiFake(name: string, options: HuaweiFakeOptions, routes: readonly HuaweiRoute[]): FakeProviderServer {
+export function createHuaweiFake(
+  name: string,
+  options: HuaweiFakeOptions,
+  routes: readonly HuaweiRoute[],
+): FakeProviderServer {
   return new FakeProviderServer(name, (req) => {
     const reply = answer(req, options, routes);
     const requestId = newRequestId();
-    const body = reply.body !== null && typeof reply.body === 'object' && 'error_code' in reply.body ? { ...reply.body, request_id: requestId } : reply.body;
+    const body =
+      reply.body !== null && typeof reply.body === 'object' && 'error_code' in reply.body
+        ? { ...reply.body, request_id: requestId }
+        : reply.body;
     return { ...reply, body, headers: { 'X-Request-Id': requestId, ...reply.headers } };
   });
 }

@@ -9,6 +9,7 @@
  * A job starts when it is first asked for and moves one step per `stepMs` (the server uses 3 s), so every
  * job finishes within a few seconds. Tests can pin a job to an explicit sequence with `script`.
  */
+import { DEFAULTS } from '../config.js';
 import type { ProviderName } from '../providers/types.js';
 
 export type Outcome = 'succeed' | 'fail' | 'cancel';
@@ -28,7 +29,11 @@ export const LIFECYCLES: Record<ProviderName | 'WORKSPACE_V1', Record<Outcome, r
     fail: ['LAUNCHING', 'RUNNING', 'FAILED'],
     cancel: ['LAUNCHING', 'RUNNING', 'CANCELLED'],
   },
-  WORKSPACE: { succeed: ['WAITING', 'RUNNING', 'SUCCESS'], fail: ['WAITING', 'RUNNING', 'FAILED'], cancel: ['WAITING', 'RUNNING', 'FAILED'] },
+  WORKSPACE: {
+    succeed: ['WAITING', 'RUNNING', 'SUCCESS'],
+    fail: ['WAITING', 'RUNNING', 'FAILED'],
+    cancel: ['WAITING', 'RUNNING', 'FAILED'],
+  },
   WORKSPACE_V1: { succeed: ['3', '2', '1'], fail: ['3', '2', '0'], cancel: ['3', '2', '0'] },
 };
 
@@ -50,9 +55,9 @@ export class SimulatedJobs {
   readonly #maxJobs: number;
 
   constructor(options: SimulatedJobsOptions = {}) {
-    this.stepMs = options.stepMs ?? 1_000;
+    this.stepMs = options.stepMs ?? DEFAULTS.simulator.stepMs;
     this.now = options.now ?? Date.now;
-    this.#maxJobs = options.maxJobs ?? 100_000;
+    this.#maxJobs = options.maxJobs ?? DEFAULTS.simulator.maxJobs;
   }
 
   /** Current status of a job; starts its clock on first sight. `lifecycle` picks the vocabulary. */

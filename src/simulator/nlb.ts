@@ -4,7 +4,12 @@
  * Error codes are the ones the API page lists: 403 Forbidden.NoPermission, 404 ResourceNotFound.JobId.
  */
 import type { FakeProviderServer, FakeReply } from './fake-server.js';
-import { alibabaErrorReply, createAlibabaFake, type AlibabaCallContext, type AlibabaFakeOptions } from './alibaba-fake.js';
+import {
+  alibabaErrorReply,
+  createAlibabaFake,
+  type AlibabaCallContext,
+  type AlibabaFakeOptions,
+} from './alibaba-fake.js';
 
 export type NlbFakeOptions = AlibabaFakeOptions;
 
@@ -15,10 +20,22 @@ export function createNlbFake(options: NlbFakeOptions): FakeProviderServer {
   const answer = (jobId: string, ctx: AlibabaCallContext): FakeReply => {
     const found = options.jobs.lookup('NLB', jobId);
     if (found.kind === 'not_found') {
-      return alibabaErrorReply(404, 'ResourceNotFound.JobId', 'The specified resource JobId is not found.', ctx, PRODUCT);
+      return alibabaErrorReply(
+        404,
+        'ResourceNotFound.JobId',
+        'The specified resource JobId is not found.',
+        ctx,
+        PRODUCT,
+      );
     }
     if (found.kind === 'forbidden') {
-      return alibabaErrorReply(403, 'Forbidden.NoPermission', 'You are not authorized to perform this operation.', ctx, PRODUCT);
+      return alibabaErrorReply(
+        403,
+        'Forbidden.NoPermission',
+        'You are not authorized to perform this operation.',
+        ctx,
+        PRODUCT,
+      );
     }
     return {
       status: 200,

@@ -20,7 +20,9 @@ export interface ParsedAcs3Authorization {
 /** Parses `ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…`; null when malformed. */
 export function parseAcs3Authorization(value: string | undefined): ParsedAcs3Authorization | null {
   if (!value) return null;
-  const m = /^ACS3-HMAC-SHA256 Credential=([^,\s]+),SignedHeaders=([a-z0-9;-]+),Signature=([0-9a-f]{64})$/.exec(value.trim());
+  const m = /^ACS3-HMAC-SHA256 Credential=([^,\s]+),SignedHeaders=([a-z0-9;-]+),Signature=([0-9a-f]{64})$/.exec(
+    value.trim(),
+  );
   if (!m) return null;
   const [, accessKeyId, signed, signature] = m as unknown as [string, string, string, string];
   return { accessKeyId, signedHeaders: signed.split(';'), signature };
@@ -61,7 +63,11 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | null 
  * The signature the sender should have produced for `req` with `secret`, over the header names the
  * sender declared. Null when a declared header is absent from the request.
  */
-export function expectedAcs3Signature(req: ReceivedRequest, signedHeaders: readonly string[], secret: string): string | null {
+export function expectedAcs3Signature(
+  req: ReceivedRequest,
+  signedHeaders: readonly string[],
+  secret: string,
+): string | null {
   let headerBlock = '';
   for (const name of signedHeaders) {
     const value = headerValue(req.headers, name);
@@ -79,7 +85,14 @@ export function expectedAcs3Signature(req: ReceivedRequest, signedHeaders: reado
 /** Header names that must be signed: host, every `x-acs-*` that was sent, and the fixed five. */
 export function missingSignedHeaders(req: ReceivedRequest, signedHeaders: readonly string[]): string[] {
   const declared = new Set(signedHeaders);
-  const required = new Set(['host', 'x-acs-action', 'x-acs-version', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-content-sha256']);
+  const required = new Set([
+    'host',
+    'x-acs-action',
+    'x-acs-version',
+    'x-acs-date',
+    'x-acs-signature-nonce',
+    'x-acs-content-sha256',
+  ]);
   for (const name of Object.keys(req.headers)) if (name.startsWith('x-acs-')) required.add(name);
   return [...required].filter((n) => !declared.has(n) || headerValue(req.headers, n) === null);
 }

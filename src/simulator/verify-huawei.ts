@@ -18,7 +18,8 @@ export type HuaweiVerifyFailure =
   | 'unknown-ak'
   | 'bad-signature';
 
-export type HuaweiVerifyResult = { ok: true; ak: string; signedHeaders: string[] } | { ok: false; reason: HuaweiVerifyFailure };
+export type HuaweiVerifyResult =
+  { ok: true; ak: string; signedHeaders: string[] } | { ok: false; reason: HuaweiVerifyFailure };
 
 /** Percent-decoding to bytes; malformed escapes are kept literally. */
 function unpct(text: string): string {
@@ -58,7 +59,9 @@ export function rebuildCanonicalRequest(req: ReceivedRequest, signed: readonly s
   for (const part of req.rawQuery.split('&')) {
     if (!part) continue;
     const at = part.indexOf('=');
-    params.push(at < 0 ? [rfc3986(unpct(part)), ''] : [rfc3986(unpct(part.slice(0, at))), rfc3986(unpct(part.slice(at + 1)))]);
+    params.push(
+      at < 0 ? [rfc3986(unpct(part)), ''] : [rfc3986(unpct(part.slice(0, at))), rfc3986(unpct(part.slice(at + 1)))],
+    );
   }
   params.sort((a, b) => Buffer.compare(Buffer.from(`${a[0]}\u0000${a[1]}`), Buffer.from(`${b[0]}\u0000${b[1]}`)));
   const query = params.map(([k, v]) => k + '=' + v).join('&');
@@ -67,7 +70,8 @@ export function rebuildCanonicalRequest(req: ReceivedRequest, signed: readonly s
   for (const name of signed) headerBlock += `${name}:${(headerValue(req.headers, name) ?? '').trim()}\n`;
 
   const declaredHash = headerValue(req.headers, 'x-sdk-content-sha256');
-  const bodyHash = declaredHash === 'UNSIGNED-PAYLOAD' ? declaredHash : createHash('sha256').update(req.body).digest('hex');
+  const bodyHash =
+    declaredHash === 'UNSIGNED-PAYLOAD' ? declaredHash : createHash('sha256').update(req.body).digest('hex');
   return `${req.method.toUpperCase()}\n${uri}\n${query}\n${headerBlock}\n${signed.join(';')}\n${bodyHash}`;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Fake Huawei Workspace Application Streaming job APIs, both versions on one server:
- * v1 `ShowJob` (`GET /v1/{project_id}/job/{job_id}`, integer statuses, seed 004) and v2
+ * v1 `ShowJob` (`GET /v1/{project_id}/job/{job_id}`, integer statuses, docs/providers.md#v1-showjob) and v2
  * `ShowJobDetail` (`GET /v2/{project_id}/job/{job_id}`, string statuses; sub-jobs in the go-v3
  * SDK's `JobDetailInfo` shape). Each carries one sub-job that processes one resource.
  */
@@ -44,7 +44,8 @@ const V1_RESULT: Readonly<Record<string, { execute_code: string; execute_message
 
 function lookupError(found: JobLookup): FakeReply | null {
   if (found.kind === 'not_found') return huaweiError(404, WORKSPACE_NOT_FOUND_CODE, 'The job does not exist.');
-  if (found.kind === 'forbidden') return huaweiError(403, 'APIGW.0302', 'The IAM user is forbidden in the currently selected region');
+  if (found.kind === 'forbidden')
+    return huaweiError(403, 'APIGW.0302', 'The IAM user is forbidden in the currently selected region');
   return null;
 }
 
@@ -70,7 +71,16 @@ export function createWorkspaceFake(options: WorkspaceFakeOptions): FakeProvider
               job_id: jobId,
               job_type: 1,
               job_status: code,
-              sub_jobs: [{ job_id: `${jobId}-1`, job_type: 2, job_status: code, entities: [entity(jobId, begin)], ...times, ...result }],
+              sub_jobs: [
+                {
+                  job_id: `${jobId}-1`,
+                  job_type: 2,
+                  job_status: code,
+                  entities: [entity(jobId, begin)],
+                  ...times,
+                  ...result,
+                },
+              ],
               ...times,
               expected_end_time: iso(begin + 15 * 60_000),
               ...result,
@@ -86,7 +96,10 @@ export function createWorkspaceFake(options: WorkspaceFakeOptions): FakeProvider
         if (found.kind !== 'found') return lookupError(found) as FakeReply;
         const begin = clock.begin('WORKSPACE', jobId);
         const ended = found.status === 'SUCCESS' || found.status === 'FAILED';
-        const times = { begin_time: iso(begin), ...(ended ? { end_time: iso(clock.stepAt('WORKSPACE', jobId, found.step)) } : {}) };
+        const times = {
+          begin_time: iso(begin),
+          ...(ended ? { end_time: iso(clock.stepAt('WORKSPACE', jobId, found.step)) } : {}),
+        };
         const failed = found.status === 'FAILED';
         return {
           status: 200,

@@ -9,7 +9,7 @@
  * for its job, so merging can never drop it.
  */
 import type { JobError } from '../errors.js';
-import type { JobWatchSource } from '../coordination/cluster-hub.js';
+import type { JobWatchSource } from '../polling/ports.js';
 import type { WatchEvent } from '../polling/engine.js';
 import { toGlobalId } from '../providers/job-id.js';
 import type { JobKey, ProviderJob } from '../providers/types.js';
@@ -29,13 +29,18 @@ export interface JobStatusChange {
 }
 
 /** What the stream yields: a change, or the coded error that ended one ref. */
-export type StreamItem = { kind: 'change'; change: JobStatusChange } | { kind: 'error'; error: JobError; ref: JobRefInput };
+export type StreamItem =
+  { kind: 'change'; change: JobStatusChange } | { kind: 'error'; error: JobError; ref: JobRefInput };
 
 /** A ref already resolved to a key, or the validation error it produced. */
 export type WatchTarget = { ref: JobRefInput; key: JobKey } | { ref: JobRefInput; error: JobError };
 
 /** `onClose` runs once when the stream ends for any reason (completion, unsubscribe, socket loss). */
-export function createJobStatusStream(engine: JobWatchSource, targets: readonly WatchTarget[], onClose?: () => void): AsyncIterableIterator<StreamItem> {
+export function createJobStatusStream(
+  engine: JobWatchSource,
+  targets: readonly WatchTarget[],
+  onClose?: () => void,
+): AsyncIterableIterator<StreamItem> {
   // Pending items in arrival order; status events keyed by job id so a newer one replaces an older one.
   const pending = new Map<string, StreamItem>();
   const active = new Set<string>();
@@ -58,7 +63,8 @@ export function createJobStatusStream(engine: JobWatchSource, targets: readonly 
     }
     const earlier = pending.get(id);
     const previous = earlier?.kind === 'change' ? earlier.change.previousState : (event.previous?.state ?? null);
-    const previousRaw = earlier?.kind === 'change' ? earlier.change.previousRawStatus : (event.previous?.rawStatus ?? null);
+    const previousRaw =
+      earlier?.kind === 'change' ? earlier.change.previousRawStatus : (event.previous?.rawStatus ?? null);
     const { job } = event;
     if (job.terminal) active.delete(id);
     pending.delete(id); // re-insert at the end: a merged event is as recent as its newest part

@@ -1,14 +1,14 @@
 /**
  * GraphiQL for people: `GET /graphql` from a browser (Accept: text/html, no GraphQL parameters)
  * answers the page built by `npm run build:ui` (scripts/build-ui.ts → dist-ui/), and `/graphiql/*`
- * its content-hashed assets. Everything is served from this process: no CDN, works offline.
- * Every other request on /graphql falls through to the GraphQL middleware mounted after this router.
- * Missing assets answer 503 with what to run; nothing here throws at startup.
+ * its content-hashed assets through express.static. Everything is served from this process: no
+ * CDN, works offline. Every other request on /graphql falls through to the GraphQL middleware
+ * mounted after this router. Missing assets answer 503 with what to run; nothing here throws at startup.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 
 /** dist-ui/ at the repository root (the same from src/ui/ under tsx and from dist/ui/ when compiled). */
 export const DEFAULT_ASSETS_DIR = fileURLToPath(new URL('../../dist-ui/', import.meta.url));
@@ -17,7 +17,8 @@ export const DEFAULT_ASSETS_DIR = fileURLToPath(new URL('../../dist-ui/', import
 export const GRAPHIQL_PAGE_PATH = '/graphql';
 export const GRAPHIQL_ASSETS_PATH = '/graphiql';
 
-export const MISSING_ASSETS_MESSAGE = 'GraphiQL is enabled but its assets are not built (dist-ui/ is missing): run npm run build:ui\n';
+export const MISSING_ASSETS_MESSAGE =
+  'GraphiQL is enabled but its assets are not built (dist-ui/ is missing): run npm run build:ui\n';
 
 export interface GraphiqlRouterOptions {
   /** Off: the router is empty, so GET /graphql goes to GraphQL and /graphiql/* is a 404. */
@@ -29,10 +30,21 @@ export interface GraphiqlRouterOptions {
 /** Query parameters of a GraphQL-over-HTTP GET request (including persisted queries). */
 const GRAPHQL_GET_PARAMS = ['query', 'extensions', 'operationName', 'variables'];
 
-/** Hashed asset file names as scripts/build-ui.ts writes them; anything else is a 404. */
+/**
+ * Asset names as scripts/build-ui.ts writes them (flat, no dotfiles, nothing to decode) and the
+ * types it emits: anything else is a 404 before it reaches the file system.
+ */
 const ASSET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const ASSET_TYPES = new Set(['.js', '.css', '.map', '.json', '.ttf', '.woff', '.woff2', '.svg', '.png']);
 
-const YEAR_SECONDS = 365 * 24 * 3600;
+/** Names carry a content hash, so a year's `immutable` cache is safe (a new build means new names). */
+const STATIC_OPTIONS = {
+  index: false,
+  redirect: false,
+  dotfiles: 'ignore',
+  maxAge: 365 * 24 * 3600 * 1000,
+  immutable: true,
+} as const;
 
 export function createGraphiqlRouter(options: GraphiqlRouterOptions): Router {
   const router = express.Router();
@@ -49,30 +61,59 @@ export function createGraphiqlRouter(options: GraphiqlRouterOptions): Router {
     res.setHeader('Content-Security-Policy', contentSecurityPolicy(req));
     res.setHeader('Cache-Control', 'no-cache');
     res.type('html');
-    res.sendFile(pageFile, { dotfiles: 'deny', lastModified: true, etag: true, cacheControl: false }, (err) => {
-      if (err) sendFileFailed(res, err);
-    });
+    res.sendFile(
+      pageFile,
+      { dotfiles: 'deny', lastModified: true, etag: true, cacheControl: false },
+      (err?: Error & { code?: string; status?: number }) => {
+        if (!err || res.headersSent) return;
+        res.removeHeader('Content-Security-Policy');
+        if (err.code === 'ENOENT' || err.code === 'ENOTDIR' || err.status === 404) return unavailable(res);
+        plain(res, 500, 'GraphiQL page could not be served\n');
+      },
+    );
   });
 
-  router.get(`${GRAPHIQL_ASSETS_PATH}/:file`, async (req, res) => {
-    const file = req.params.file;
-    securityHeaders(res);
-    if (typeof file !== 'string' || !ASSET_NAME.test(file) || file.endsWith('.gz')) return notFound(res);
-    const type = contentType(file);
-    if (!type) return notFound(res);
-    // Precompressed copies (build-ui writes name.gz beside each asset) when the client takes gzip.
-    const gzip = takesGzip(req) && (await isFile(path.join(assetsDir, `${file}.gz`)));
-    res.vary('Accept-Encoding');
-    res.setHeader('Content-Type', type);
-    if (gzip) res.setHeader('Content-Encoding', 'gzip');
-    res.sendFile(gzip ? `${file}.gz` : file, { root: assetsDir, dotfiles: 'deny', maxAge: YEAR_SECONDS * 1000, immutable: true, acceptRanges: !gzip }, (err) => {
-      if (err) {
-        res.removeHeader('Content-Encoding');
-        sendFileFailed(res, err, assetsDir);
-      }
-    });
+  const plainFiles = express.static(assetsDir, STATIC_OPTIONS);
+  // build-ui writes name.gz beside each asset; serve-static does not negotiate those itself.
+  // No ranges on them (a range of the gzip bytes confuses more clients than it helps).
+  const gzipFiles = express.static(assetsDir, {
+    ...STATIC_OPTIONS,
+    acceptRanges: false,
+    setHeaders: (res, file) => {
+      res.setHeader('Content-Encoding', 'gzip');
+      res.type(path.extname(file.slice(0, -'.gz'.length)));
+    },
   });
-  router.all(`${GRAPHIQL_ASSETS_PATH}/*rest`, (_req, res) => notFound(res));
+
+  router.use(
+    GRAPHIQL_ASSETS_PATH,
+    (req: Request, res: Response, next: NextFunction) => {
+      securityHeaders(res);
+      const file = req.path.slice(1);
+      if (!ASSET_NAME.test(file) || !ASSET_TYPES.has(path.extname(file))) return notFound(res);
+      res.vary('Accept-Encoding');
+      if (!takesGzip(req)) return next();
+      const url = req.url;
+      req.url = `/${file}.gz`;
+      void gzipFiles(req, res, (err?: unknown) => {
+        req.url = url;
+        next(err);
+      });
+    },
+    plainFiles,
+    // Not found by express.static: a missing build is a 503 naming the fix, a missing asset a 404.
+    (_req: Request, res: Response) => void isDir(assetsDir).then((built) => (built ? notFound(res) : unavailable(res))),
+    // A file express.static found but could not send (unsatisfiable range, read error).
+    (err: Error & { status?: number }, _req: Request, res: Response, next: NextFunction) => {
+      if (res.headersSent) return next(err);
+      res.removeHeader('Content-Encoding');
+      plain(
+        res,
+        err.status && err.status >= 400 && err.status < 500 ? err.status : 500,
+        'GraphiQL asset could not be served\n',
+      );
+    },
+  );
 
   return router;
 }
@@ -94,7 +135,10 @@ function takesGzip(req: Request): boolean {
 function contentSecurityPolicy(req: Request): string {
   const host = req.headers.host;
   // CSP 3 lets 'self' cover ws(s) to the same host; older engines need it spelled out.
-  const ws = host && /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) ? ` ws://${host} wss://${host}` : '';
+  const ws =
+    host && /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)
+      ? ` ws://${host} wss://${host}`
+      : '';
   return [
     "default-src 'none'",
     "script-src 'self'",
@@ -114,57 +158,6 @@ function securityHeaders(res: Response): void {
   res.setHeader('Referrer-Policy', 'no-referrer');
 }
 
-function contentType(file: string): string | null {
-  switch (path.extname(file)) {
-    case '.js':
-      return 'text/javascript; charset=utf-8';
-    case '.css':
-      return 'text/css; charset=utf-8';
-    case '.map':
-    case '.json':
-      return 'application/json; charset=utf-8';
-    case '.ttf':
-      return 'font/ttf';
-    case '.woff':
-      return 'font/woff';
-    case '.woff2':
-      return 'font/woff2';
-    case '.svg':
-      return 'image/svg+xml';
-    case '.png':
-      return 'image/png';
-    default:
-      return null;
-  }
-}
-
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function notFound(res: Response): void {
-  res.status(404).type('text/plain').setHeader('Cache-Control', 'no-store');
-  res.send('Not found\n');
-}
-
-/** A missing build is a 503 naming the fix; a missing asset of an existing build a 404. */
-function sendFileFailed(res: Response, err: Error & { code?: string; status?: number }, assetsDir?: string): void {
-  if (res.headersSent) return;
-  res.removeHeader('Content-Security-Policy');
-  const missing = err.code === 'ENOENT' || err.code === 'ENOTDIR' || err.status === 404;
-  if (missing && assetsDir) {
-    void isDir(assetsDir).then((built) => (built ? notFound(res) : unavailable(res)));
-    return;
-  }
-  if (missing) return unavailable(res);
-  res.status(err.status && err.status >= 400 && err.status < 500 ? err.status : 500).type('text/plain').setHeader('Cache-Control', 'no-store');
-  res.send('GraphiQL asset could not be served\n');
-}
-
 async function isDir(dir: string): Promise<boolean> {
   try {
     return (await stat(dir)).isDirectory();
@@ -173,8 +166,16 @@ async function isDir(dir: string): Promise<boolean> {
   }
 }
 
+function plain(res: Response, status: number, body: string): void {
+  res.status(status).type('text/plain').setHeader('Cache-Control', 'no-store');
+  res.send(body);
+}
+
+function notFound(res: Response): void {
+  plain(res, 404, 'Not found\n');
+}
+
 function unavailable(res: Response): void {
-  res.status(503).type('text/plain').setHeader('Cache-Control', 'no-store');
   res.setHeader('Retry-After', '5');
-  res.send(MISSING_ASSETS_MESSAGE);
+  plain(res, 503, MISSING_ASSETS_MESSAGE);
 }

@@ -5,36 +5,34 @@
  * one shared document, which also lets the shared executions recognise identical operations.
  * Bounded: the least recently used entries go first.
  */
+import { DEFAULTS } from '../config.js';
+import type { ClientErrorCode } from '../errors.js';
 import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { LRUCache } from 'lru-cache';
 
-export type CachedDocument = { document: DocumentNode; errors?: undefined } | { document?: undefined; errors: readonly GraphQLError[] };
+export type CachedDocument =
+  { document: DocumentNode; errors?: undefined } | { document?: undefined; errors: readonly GraphQLError[] };
 
 export class DocumentCache {
-  readonly #entries = new Map<string, CachedDocument>();
+  readonly #entries: LRUCache<string, CachedDocument>;
 
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly rules: readonly ValidationRule[],
-    private readonly maxEntries = 1_000,
+    maxEntries: number = DEFAULTS.limits.documentCacheEntries,
     /** Longer texts are never cached (they are rarely repeated and would pin memory). */
-    private readonly maxQueryLength = 10_000,
+    private readonly maxQueryLength: number = DEFAULTS.limits.documentCacheMaxQueryLength,
     /** Parser token limit (`JOBS_MAX_TOKENS`): a token flood or absurd nesting stops early. */
-    private readonly maxTokens = 5_000,
-  ) {}
+    private readonly maxTokens: number = DEFAULTS.limits.maxTokens,
+  ) {
+    this.#entries = new LRUCache({ max: maxEntries });
+  }
 
   get(query: string): CachedDocument {
-    const hit = this.#entries.get(query);
-    if (hit) {
-      // Refresh recency: Map iteration order is insertion order.
-      this.#entries.delete(query);
-      this.#entries.set(query, hit);
-      return hit;
-    }
+    const hit = this.#entries.get(query); // also makes it the most recently used
+    if (hit) return hit;
     const entry = this.#load(query);
-    if (query.length <= this.maxQueryLength) {
-      this.#entries.set(query, entry);
-      if (this.#entries.size > this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
-    }
+    if (query.length <= this.maxQueryLength) this.#entries.set(query, entry);
     return entry;
   }
 
@@ -46,7 +44,13 @@ export class DocumentCache {
       // A syntax error is the client's: an error message for this operation, not a closed socket.
       if (err instanceof GraphQLError) return { errors: [err] };
       // Nesting deep enough to exhaust the parser's stack is the client's fault too.
-      return { errors: [new GraphQLError('Document is too deeply nested to parse', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })] };
+      return {
+        errors: [
+          new GraphQLError('Document is too deeply nested to parse', {
+            extensions: { code: 'GRAPHQL_PARSE_FAILED' satisfies ClientErrorCode },
+          }),
+        ],
+      };
     }
     const errors = validate(this.schema, document, this.rules);
     return errors.length > 0 ? { errors } : { document };

@@ -7,7 +7,16 @@
  */
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { getOperationAST, GraphQLError, specifiedRules, subscribe, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  specifiedRules,
+  subscribe,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createContext, type Services } from '../context.js';
@@ -18,20 +27,14 @@ import { DocumentCache } from './document-cache.js';
 import { SlowConsumerBacklog } from './backlog.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 
-/**
- * Above this many bytes queued on a socket, events wait in the connection's backlog, coalesced to
- * the latest per subscription and job (see backlog.ts), instead of the socket's buffer.
- */
-const SLOW_CONSUMER_BYTES = 256 * 1024;
-/**
- * Last resort: a connection with this much queued even so (snapshots and errors are never
- * coalesced) is closed with 1013, try again later; reconnecting resubscribes with fresh snapshots.
- */
-const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** Close code for "try again later": reconnecting resubscribes with fresh snapshots. */
 const CLOSE_TRY_AGAIN_LATER = 1013;
 
 /** Decides whether a connection may proceed; return false to close it with 4403 Forbidden. */
-export type ConnectHook = (params: Record<string, unknown> | undefined, request: http.IncomingMessage) => boolean | Promise<boolean>;
+export type ConnectHook = (
+  params: Record<string, unknown> | undefined,
+  request: http.IncomingMessage,
+) => boolean | Promise<boolean>;
 
 export interface WebSocketOptions {
   httpServer: http.Server;
@@ -47,6 +50,18 @@ export interface WebSocketOptions {
    */
   production?: boolean;
   keepAliveMs: number;
+  /** Largest message a client may send. */
+  maxPayloadBytes: number;
+  /**
+   * Above this many bytes queued on a socket, events wait in the connection's backlog, coalesced
+   * to the latest per subscription and job (see backlog.ts), instead of the socket's buffer.
+   */
+  slowConsumerBytes: number;
+  /**
+   * Last resort: a connection with this much queued even so (snapshots and errors are never
+   * coalesced) is closed with 1013.
+   */
+  maxBufferedBytes: number;
   routerSecret: string | null;
   connectionsPerIp: number;
   subscriptionsPerConnection: number;
@@ -65,11 +80,12 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
   const wss = new WebSocketServer({
     server: o.httpServer,
     path: '/graphql',
-    maxPayload: 256 * 1024,
+    maxPayload: o.maxPayloadBytes,
     handleProtocols,
     verifyClient: (info, done) => {
       const ip = info.req.socket.remoteAddress ?? 'unknown';
-      if ((perIp.get(ip) ?? 0) >= o.connectionsPerIp) done(false, 429, 'Too many WebSocket connections from this address');
+      if ((perIp.get(ip) ?? 0) >= o.connectionsPerIp)
+        done(false, 429, 'Too many WebSocket connections from this address');
       else done(true);
     },
   });
@@ -100,53 +116,51 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
   });
   // Who asked for a subscription, from onSubscribe to subscribe (graphql-ws passes only the args).
   const subscribers = new WeakMap<ExecutionArgs, { connection: Connection; id: string }>();
-  const graphqlWs = makeServer<Record<string, unknown> | undefined, Connection>(
-    {
-      schema: o.schema,
-      subscribe: (args) => {
-        const who = subscribers.get(args);
-        return who ? shared.subscribe(args, who.connection, who.id) : subscribe(args);
-      },
-      onConnect: async (ctx) => {
-        if (o.routerSecret !== null) {
-          const fromInit = ctx.connectionParams?.[ROUTER_SECRET_PARAM];
-          const fromUpgrade = ctx.extra.request.headers[ROUTER_SECRET_HEADER];
-          if (!secretMatches(o.routerSecret, fromInit ?? fromUpgrade)) return false;
-        }
-        return o.onConnect ? o.onConnect(ctx.connectionParams, ctx.extra.request) : true;
-      },
-      onSubscribe: (ctx, id, payload) => {
-        // graphql-ws reserves the new id in ctx.subscriptions before calling onSubscribe.
-        if (Object.keys(ctx.subscriptions).length > o.subscriptionsPerConnection) {
-          return [
-            new GraphQLError(`at most ${o.subscriptionsPerConnection} subscriptions per connection`, {
-              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
-            }),
-          ];
-        }
-        const cached = documents.get(payload.query);
-        if (cached.errors) return [...cached.errors];
-        const isSubscription = getOperationAST(cached.document, payload.operationName)?.operation === 'subscription';
-        const args: ExecutionArgs = {
-          schema: o.schema,
-          document: cached.document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          // A subscription runs with its shared group's context; a query or mutation with its own.
-          contextValue: isSubscription ? undefined : createContext(o.services),
-        };
-        if (isSubscription) subscribers.set(args, { connection: ctx.extra, id });
-        return args;
-      },
-      // Same error contract as HTTP: coded extensions, no stack traces, internals masked.
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? formatResult(result) : undefined),
-      onError: (_ctx, _id, _payload, errors) =>
-        errors.map((e) => {
-          const formatted = formatError(e.toJSON(), e);
-          return o.production ? { ...formatted, message: withoutSuggestions(formatted.message) } : formatted;
-        }) as unknown as readonly GraphQLError[],
+  const graphqlWs = makeServer<Record<string, unknown> | undefined, Connection>({
+    schema: o.schema,
+    subscribe: (args) => {
+      const who = subscribers.get(args);
+      return who ? shared.subscribe(args, who.connection, who.id) : subscribe(args);
     },
-  );
+    onConnect: async (ctx) => {
+      if (o.routerSecret !== null) {
+        const fromInit = ctx.connectionParams?.[ROUTER_SECRET_PARAM];
+        const fromUpgrade = ctx.extra.request.headers[ROUTER_SECRET_HEADER];
+        if (!secretMatches(o.routerSecret, fromInit ?? fromUpgrade)) return false;
+      }
+      return o.onConnect ? o.onConnect(ctx.connectionParams, ctx.extra.request) : true;
+    },
+    onSubscribe: (ctx, id, payload) => {
+      // graphql-ws reserves the new id in ctx.subscriptions before calling onSubscribe.
+      if (Object.keys(ctx.subscriptions).length > o.subscriptionsPerConnection) {
+        return [
+          new GraphQLError(`at most ${o.subscriptionsPerConnection} subscriptions per connection`, {
+            extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' satisfies import('../errors.js').ClientErrorCode },
+          }),
+        ];
+      }
+      const cached = documents.get(payload.query);
+      if (cached.errors) return [...cached.errors];
+      const isSubscription = getOperationAST(cached.document, payload.operationName)?.operation === 'subscription';
+      const args: ExecutionArgs = {
+        schema: o.schema,
+        document: cached.document,
+        operationName: payload.operationName,
+        variableValues: payload.variables,
+        // A subscription runs with its shared group's context; a query or mutation with its own.
+        contextValue: isSubscription ? undefined : createContext(o.services),
+      };
+      if (isSubscription) subscribers.set(args, { connection: ctx.extra, id });
+      return args;
+    },
+    // Same error contract as HTTP: coded extensions, no stack traces, internals masked.
+    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? formatResult(result) : undefined),
+    onError: (_ctx, _id, _payload, errors) =>
+      errors.map((e) => {
+        const formatted = formatError(e.toJSON(), e);
+        return o.production ? { ...formatted, message: withoutSuggestions(formatted.message) } : formatted;
+      }) as unknown as readonly GraphQLError[],
+  });
 
   /**
    * Hands one socket to graphql-ws (instead of graphql-ws's own `useServer`, whose `send` writes to
@@ -154,7 +168,12 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
    * subscriptions write their `next` frames to, so frames leave in the order they were sent.
    */
   function serve(socket: WebSocket, request: http.IncomingMessage): void {
-    const connection: Connection = { socket, request, writer: writerFor(socket, request) };
+    const connection: Connection = {
+      socket,
+      request,
+      writer: writerFor(socket, request, o.slowConsumerBytes),
+      maxBufferedBytes: o.maxBufferedBytes,
+    };
     const closed = graphqlWs.opened(
       {
         protocol: socket.protocol,
@@ -233,22 +252,28 @@ interface Connection {
   request: http.IncomingMessage;
   /** The only thing that writes to the socket. */
   writer: SlowConsumerBacklog;
+  /** Queued bytes at which the connection is closed as too slow. */
+  maxBufferedBytes: number;
 }
 
 /** A graphql-ws `next` message with an already serialized payload, shared by every identical subscriber. */
 function sendNext(connection: Connection, id: string, payload: Buffer, slot?: string): void {
   const { socket } = connection;
   if (socket.readyState !== socket.OPEN) return;
-  if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+  if (socket.bufferedAmount > connection.maxBufferedBytes) {
     socket.close(CLOSE_TRY_AGAIN_LATER, 'subscriber too slow');
     return;
   }
   // Only the envelope is encoded per subscriber; the payload bytes are the group's.
-  const message = Buffer.concat([Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`), payload, CLOSE_BRACE]);
+  const message = Buffer.concat([
+    Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`),
+    payload,
+    CLOSE_BRACE,
+  ]);
   connection.writer.send(message, slot);
 }
 
-function writerFor(socket: WebSocket, request: http.IncomingMessage): SlowConsumerBacklog {
+function writerFor(socket: WebSocket, request: http.IncomingMessage, slowConsumerBytes: number): SlowConsumerBacklog {
   const raw = request.socket;
   const writer = new SlowConsumerBacklog(
     {
@@ -259,7 +284,7 @@ function writerFor(socket: WebSocket, request: http.IncomingMessage): SlowConsum
         socket.send(message, TEXT);
       },
     },
-    SLOW_CONSUMER_BYTES,
+    slowConsumerBytes,
   );
   raw.on('drain', () => writer.flush());
   return writer;

@@ -104,8 +104,6 @@ export class SharedSubscriptions<C> {
   readonly #groups = new Map<string, Group<C>>();
   readonly #docIds = new WeakMap<object, number>();
   #nextDocId = 0;
-  /** Executions of a selection set for an event (not per subscriber): tests count them. */
-  executions = 0;
 
   constructor(private readonly o: SharedSubscriptionsOptions<C>) {}
 
@@ -119,11 +117,24 @@ export class SharedSubscriptions<C> {
    * operations. Resolves to the member's iterator, or to the result that ended the operation before
    * any event (argument errors), which graphql-ws sends as one message.
    */
-  async subscribe(args: ExecutionArgs, channel: C, id: string): Promise<AsyncIterableIterator<never> | ExecutionResult> {
+  async subscribe(
+    args: ExecutionArgs,
+    channel: C,
+    id: string,
+  ): Promise<AsyncIterableIterator<never> | ExecutionResult> {
     const key = this.#keyOf(args);
     let group = this.#groups.get(key);
     if (!group) {
-      const g: Group<C> = { key, args, members: new Set(), started: Promise.resolve(null), source: null, latest: new Map(), errors: [], closed: false };
+      const g: Group<C> = {
+        key,
+        args,
+        members: new Set(),
+        started: Promise.resolve(null),
+        source: null,
+        latest: new Map(),
+        errors: [],
+        closed: false,
+      };
       this.#groups.set(key, g);
       g.started = this.#start(g);
       group = g;
@@ -219,27 +230,38 @@ export class SharedSubscriptions<C> {
       const entries = [...g.latest.values()];
       const pending = entries.map((e) => (e.snapshot ??= this.#snapshot(g, e)));
       // Executions are synchronous for this schema; awaiting is only for resolvers that are not.
-      const payloads = pending.some((p) => !Buffer.isBuffer(p)) ? await Promise.all(pending) : (pending as Buffer[]);
-      const unchanged = entries.length === g.latest.size && entries.every((e) => g.latest.get(e.item.change.job.id) === e);
+      const payloads = pending.some((p) => !Buffer.isBuffer(p))
+        ? await Promise.all(pending.map((p) => Promise.resolve(p)))
+        : (pending as Buffer[]);
+      const unchanged =
+        entries.length === g.latest.size && entries.every((e) => g.latest.get(e.item.change.job.id) === e);
       if (!unchanged) continue; // an event arrived while snapshots executed: take the newer state
       if (g.closed) return false;
       g.members.add(member);
       this.o.onJoin?.();
-      payloads.forEach((payload, i) => this.o.send(member.channel, member.id, payload, member.slot + entries[i]!.item.change.job.id));
+      payloads.forEach((payload, i) =>
+        this.o.send(member.channel, member.id, payload, member.slot + entries[i]!.item.change.job.id),
+      );
       for (const payload of g.errors) this.o.send(member.channel, member.id, payload);
       return true;
     }
   }
 
   #snapshot(g: Group<C>, entry: Latest): Buffer | Promise<Buffer> {
-    const snapshot = this.#run(g, { kind: 'change', change: { ...entry.item.change, previousState: null, previousRawStatus: null } });
-    if (!Buffer.isBuffer(snapshot)) void snapshot.then((json) => (entry.snapshot = json), () => (entry.snapshot = null));
+    const snapshot = this.#run(g, {
+      kind: 'change',
+      change: { ...entry.item.change, previousState: null, previousRawStatus: null },
+    });
+    if (!Buffer.isBuffer(snapshot))
+      void snapshot.then(
+        (json) => (entry.snapshot = json),
+        () => (entry.snapshot = null),
+      );
     return snapshot;
   }
 
   /** One execution and one serialization (and UTF-8 encoding) of the selection set for an event. */
   #run(g: Group<C>, item: StreamItem): Buffer | Promise<Buffer> {
-    this.executions++;
     const result = execute({ ...g.args, rootValue: item });
     const serialize = (r: ExecutionResult) => Buffer.from(JSON.stringify(this.o.format(r)));
     return isPromiseLike(result) ? Promise.resolve(result).then(serialize) : serialize(result);

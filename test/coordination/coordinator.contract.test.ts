@@ -8,6 +8,7 @@ import { RedisCoordinator } from '../../src/coordination/redis-coordinator.js';
 import type { Coordinator, JobEventRecord } from '../../src/coordination/coordinator.js';
 import { nlbJob, nlbKey } from '../helpers/scripted-client.js';
 import { redisSkipReason, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const skipRedis = await redisSkipReason();
 
@@ -33,7 +34,8 @@ const implementations: { name: string; skip: string | null; make: () => Promise<
       const prefix = uniquePrefix();
       const a = new RedisCoordinator({ url: TEST_REDIS_URL, prefix });
       const b = new RedisCoordinator({ url: TEST_REDIS_URL, prefix });
-      await Promise.all([a.ready(), b.ready()]);
+      await waitUntil(() => a.healthy && b.healthy, 3_000, 10);
+      if (!a.healthy || !b.healthy) throw new Error('Redis is not reachable');
       return { a, b, close: async () => void (await Promise.all([a.close(), b.close()])) };
     },
   },
@@ -41,13 +43,14 @@ const implementations: { name: string; skip: string | null; make: () => Promise<
 
 function event(jobId: string, seq: number, status: string): JobEventRecord {
   const job = nlbJob(nlbKey(jobId), status);
-  return { id: job.id, seq, job: { ...job, startedAt: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)) }, previous: seq > 1 ? { state: 'RUNNING', rawStatus: 'processing' } : null, at: 1_700_000_000_000 + seq };
+  return {
+    id: job.id,
+    seq,
+    job: { ...job, startedAt: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)) },
+    previous: seq > 1 ? { state: 'RUNNING', rawStatus: 'processing' } : null,
+    at: 1_700_000_000_000 + seq,
+  };
 }
-
-const until = async (check: () => boolean, ms = 2_000) => {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
-};
 
 for (const impl of implementations) {
   describe.skipIf(impl.skip !== null)(impl.skip ? `${impl.name} — ${impl.skip}` : `${impl.name} contract`, () => {
@@ -62,7 +65,7 @@ for (const impl of implementations) {
       await pair.b.subscribe('NLB:cn-hangzhou:-:j1', (e) => got.push(`j1#${e.seq}`));
       await pair.b.subscribe('NLB:cn-hangzhou:-:j2', (e) => got.push(`j2#${e.seq}`));
       expect(await pair.a.publish(event('j1', 1, 'processing'), 60_000)).toBe(true);
-      await until(() => got.length >= 1);
+      await waitUntil(() => got.length >= 1, 2_000);
       expect(got).toEqual(['j1#1']);
     });
 
@@ -84,7 +87,7 @@ for (const impl of implementations) {
       expect(await pair.b.publish(event('j4', 2, 'processing'), 60_000)).toBe(false);
       expect(await pair.b.publish(event('j4', 1, 'processing'), 60_000)).toBe(false);
       expect(await pair.a.publish(event('j4', 3, 'Succeeded'), 60_000)).toBe(true);
-      await until(() => got.length >= 2);
+      await waitUntil(() => got.length >= 2, 2_000);
       expect(got).toEqual([2, 3]);
       expect((await pair.a.latest(event('j4', 1, 'x').id))?.seq).toBe(3);
     });
@@ -109,7 +112,7 @@ for (const impl of implementations) {
       const id = event('j6', 1, 'x').id;
       const unsubscribe = await pair.b.subscribe(id, (e) => got.push(e.seq));
       await pair.a.publish(event('j6', 1, 'processing'), 60_000);
-      await until(() => got.length >= 1);
+      await waitUntil(() => got.length >= 1, 2_000);
       await unsubscribe();
       await pair.a.publish(event('j6', 2, 'Succeeded'), 60_000);
       await new Promise((r) => setTimeout(r, 100));
@@ -122,7 +125,8 @@ describe.skipIf(skipRedis !== null)(skipRedis ? `Redis prefixes — ${skipRedis}
   it('keeps two deployments sharing one Redis apart', async () => {
     const one = new RedisCoordinator({ url: TEST_REDIS_URL, prefix: uniquePrefix() });
     const two = new RedisCoordinator({ url: TEST_REDIS_URL, prefix: uniquePrefix() });
-    await Promise.all([one.ready(), two.ready()]);
+    await waitUntil(() => one.healthy && two.healthy, 3_000, 10);
+    expect(one.healthy && two.healthy).toBe(true);
     const e = event('shared', 1, 'processing');
     const heard: number[] = [];
     await two.subscribe(e.id, (x) => heard.push(x.seq));

@@ -32,7 +32,18 @@ const FAST = {
 };
 
 const JOB = /* GraphQL */ `
-  query($ref: JobRef!) { job(ref: $ref) { __typename ... on CloudJob { provider jobId state rawStatus terminal } } }
+  query ($ref: JobRef!) {
+    job(ref: $ref) {
+      __typename
+      ... on CloudJob {
+        provider
+        jobId
+        state
+        rawStatus
+        terminal
+      }
+    }
+  }
 `;
 
 interface JobView {
@@ -61,7 +72,7 @@ async function queryJob(server: Queryable, provider: ProviderName, jobId: string
 
 const codeOf = (res: Result) => res.errors?.[0]?.extensions?.code;
 
-// Provider answers, in each provider's documented envelope (shared/providers.md §A.6).
+// Provider answers, in each provider's documented envelope (docs/providers.md#error-codes).
 const aliError = (status: number, code: string, headers: Record<string, string> = {}): FakeFault => ({
   status,
   headers,
@@ -80,8 +91,14 @@ const html = (status: number): FakeFault => ({
 const times = (n: number, f: FakeFault): FakeFault[] => Array.from({ length: n }, () => f);
 
 const DLI_500 = hwError(500, 'DLI.0999', 'Internal server error');
-const APIGW_0308 = hwError(429, 'APIGW.0308', 'The throttling threshold has been reached: policy user over ratelimit,limit:200,time:1 second');
-const THROTTLING_USER = aliError(400, 'Throttling.User', { 'x-acs-request-id': 'F00D0000-0000-0000-0000-000000000002' });
+const APIGW_0308 = hwError(
+  429,
+  'APIGW.0308',
+  'The throttling threshold has been reached: policy user over ratelimit,limit:200,time:1 second',
+);
+const THROTTLING_USER = aliError(400, 'Throttling.User', {
+  'x-acs-request-id': 'F00D0000-0000-0000-0000-000000000002',
+});
 const TEN_MB = { status: 200, body: `{"is_success":true,"status":"RUNNING","pad":"${'x'.repeat(10 * 1024 * 1024)}"}` };
 
 /** One row of the fault table. `outcome` is a code, or 'recovered' for a job answered after retries. */
@@ -96,8 +113,21 @@ interface FaultRow {
 }
 
 const ROWS: FaultRow[] = [
-  { fault: 'HTTP 500 on every attempt (DLI.0999)', provider: 'DLI', faults: times(3, DLI_500), outcome: 'PROVIDER_UNAVAILABLE', attempts: 3, message: /\(after 3 attempts\)$/ },
-  { fault: 'HTTP 500 InternalError on every attempt', provider: 'DATAWORKS', faults: times(3, aliError(500, 'InternalError')), outcome: 'PROVIDER_UNAVAILABLE', attempts: 3 },
+  {
+    fault: 'HTTP 500 on every attempt (DLI.0999)',
+    provider: 'DLI',
+    faults: times(3, DLI_500),
+    outcome: 'PROVIDER_UNAVAILABLE',
+    attempts: 3,
+    message: /\(after 3 attempts\)$/,
+  },
+  {
+    fault: 'HTTP 500 InternalError on every attempt',
+    provider: 'DATAWORKS',
+    faults: times(3, aliError(500, 'InternalError')),
+    outcome: 'PROVIDER_UNAVAILABLE',
+    attempts: 3,
+  },
   {
     fault: '502, then 503, then 200',
     provider: 'CFW',
@@ -105,7 +135,13 @@ const ROWS: FaultRow[] = [
     outcome: 'recovered',
     attempts: 3,
   },
-  { fault: 'Alibaba Throttling.User as HTTP 400, then 200', provider: 'DATAWORKS', faults: [THROTTLING_USER], outcome: 'recovered', attempts: 2 },
+  {
+    fault: 'Alibaba Throttling.User as HTTP 400, then 200',
+    provider: 'DATAWORKS',
+    faults: [THROTTLING_USER],
+    outcome: 'recovered',
+    attempts: 2,
+  },
   {
     fault: 'Alibaba Throttling.User as HTTP 400 on every attempt',
     provider: 'NLB',
@@ -114,8 +150,21 @@ const ROWS: FaultRow[] = [
     attempts: 3,
     extensions: { providerCode: 'Throttling.User', providerHttpStatus: 400 },
   },
-  { fault: 'Huawei APIGW.0308 (429), then 200', provider: 'WORKSPACE', faults: [APIGW_0308], outcome: 'recovered', attempts: 2 },
-  { fault: 'Huawei APIGW.0308 (429) on every attempt', provider: 'CFW', faults: times(3, APIGW_0308), outcome: 'PROVIDER_THROTTLED', attempts: 3, extensions: { providerCode: 'APIGW.0308' } },
+  {
+    fault: 'Huawei APIGW.0308 (429), then 200',
+    provider: 'WORKSPACE',
+    faults: [APIGW_0308],
+    outcome: 'recovered',
+    attempts: 2,
+  },
+  {
+    fault: 'Huawei APIGW.0308 (429) on every attempt',
+    provider: 'CFW',
+    faults: times(3, APIGW_0308),
+    outcome: 'PROVIDER_THROTTLED',
+    attempts: 3,
+    extensions: { providerCode: 'APIGW.0308' },
+  },
   {
     fault: '429 with a Retry-After longer than the retry cap (60 s)',
     provider: 'DLI',
@@ -124,8 +173,20 @@ const ROWS: FaultRow[] = [
     attempts: 1,
     extensions: { retryAfterMs: 60_000 },
   },
-  { fault: 'connection reset before any response, then 200', provider: 'NLB', faults: [{ kind: 'reset' }], outcome: 'recovered', attempts: 2 },
-  { fault: 'connection reset mid-body, then 200', provider: 'DLI', faults: [{ kind: 'reset-mid-body', partialBody: '{"is_success":true,"status":"RUN' }], outcome: 'recovered', attempts: 2 },
+  {
+    fault: 'connection reset before any response, then 200',
+    provider: 'NLB',
+    faults: [{ kind: 'reset' }],
+    outcome: 'recovered',
+    attempts: 2,
+  },
+  {
+    fault: 'connection reset mid-body, then 200',
+    provider: 'DLI',
+    faults: [{ kind: 'reset-mid-body', partialBody: '{"is_success":true,"status":"RUN' }],
+    outcome: 'recovered',
+    attempts: 2,
+  },
   {
     fault: 'connection reset mid-body on every attempt',
     provider: 'NLB',
@@ -133,11 +194,42 @@ const ROWS: FaultRow[] = [
     outcome: 'PROVIDER_UNAVAILABLE',
     attempts: 3,
   },
-  { fault: 'truncated JSON once, then 200', provider: 'DLI', faults: [{ status: 200, body: '{"is_success":true,"status":"RUNN' }], outcome: 'recovered', attempts: 2 },
-  { fault: 'truncated JSON twice', provider: 'NLB', faults: times(2, { status: 200, body: '{"RequestId":"R","Status":"proc' }), outcome: 'PROVIDER_BAD_RESPONSE', attempts: 2 },
-  { fault: 'an HTML error page (502) on every attempt', provider: 'DATAWORKS', faults: times(3, html(502)), outcome: 'PROVIDER_UNAVAILABLE', attempts: 3 },
-  { fault: 'an HTML page with HTTP 200, twice', provider: 'CFW', faults: times(2, html(200)), outcome: 'PROVIDER_BAD_RESPONSE', attempts: 2 },
-  { fault: 'a 10 MB body, twice', provider: 'DLI', faults: times(2, TEN_MB), outcome: 'PROVIDER_BAD_RESPONSE', attempts: 2, message: /exceeds 1048576 bytes/ },
+  {
+    fault: 'truncated JSON once, then 200',
+    provider: 'DLI',
+    faults: [{ status: 200, body: '{"is_success":true,"status":"RUNN' }],
+    outcome: 'recovered',
+    attempts: 2,
+  },
+  {
+    fault: 'truncated JSON twice',
+    provider: 'NLB',
+    faults: times(2, { status: 200, body: '{"RequestId":"R","Status":"proc' }),
+    outcome: 'PROVIDER_BAD_RESPONSE',
+    attempts: 2,
+  },
+  {
+    fault: 'an HTML error page (502) on every attempt',
+    provider: 'DATAWORKS',
+    faults: times(3, html(502)),
+    outcome: 'PROVIDER_UNAVAILABLE',
+    attempts: 3,
+  },
+  {
+    fault: 'an HTML page with HTTP 200, twice',
+    provider: 'CFW',
+    faults: times(2, html(200)),
+    outcome: 'PROVIDER_BAD_RESPONSE',
+    attempts: 2,
+  },
+  {
+    fault: 'a 10 MB body, twice',
+    provider: 'DLI',
+    faults: times(2, TEN_MB),
+    outcome: 'PROVIDER_BAD_RESPONSE',
+    attempts: 2,
+    message: /exceeds 1048576 bytes/,
+  },
   {
     fault: 'DLI status as a number, twice',
     provider: 'DLI',
@@ -152,26 +244,68 @@ const ROWS: FaultRow[] = [
     outcome: 'PROVIDER_BAD_RESPONSE',
     attempts: 2,
   },
-  { fault: 'a hang past the attempt deadline, then 200', provider: 'CFW', faults: [{ kind: 'hang' }], outcome: 'recovered', attempts: 2 },
-  { fault: 'a hang on every attempt', provider: 'WORKSPACE', faults: times(3, { kind: 'hang' }), outcome: 'PROVIDER_TIMEOUT', attempts: 3 },
+  {
+    fault: 'a hang past the attempt deadline, then 200',
+    provider: 'CFW',
+    faults: [{ kind: 'hang' }],
+    outcome: 'recovered',
+    attempts: 2,
+  },
+  {
+    fault: 'a hang on every attempt',
+    provider: 'WORKSPACE',
+    faults: times(3, { kind: 'hang' }),
+    outcome: 'PROVIDER_TIMEOUT',
+    attempts: 3,
+  },
   {
     fault: 'Huawei APIGW.0303 signature expired',
     provider: 'DLI',
-    faults: [hwError(401, 'APIGW.0303', 'Incorrect app authentication information: signature expired, signature time:20260101T000000Z, server time:20260101T002000Z')],
+    faults: [
+      hwError(
+        401,
+        'APIGW.0303',
+        'Incorrect app authentication information: signature expired, signature time:20260101T000000Z, server time:20260101T002000Z',
+      ),
+    ],
     outcome: 'PROVIDER_AUTH_FAILED',
     attempts: 1,
     message: /expired/,
   },
-  { fault: 'Alibaba InvalidTimeStamp.Expired', provider: 'NLB', faults: [aliError(400, 'InvalidTimeStamp.Expired')], outcome: 'PROVIDER_AUTH_FAILED', attempts: 1 },
   {
-    fault: 'Huawei APIGW.0301 invalid AK/SK',
-    provider: 'CFW',
-    faults: [hwError(401, 'APIGW.0301', 'Incorrect IAM authentication information: verify aksk signature fail, canonicalRequest:GET|/v1/|...')],
+    fault: 'Alibaba InvalidTimeStamp.Expired',
+    provider: 'NLB',
+    faults: [aliError(400, 'InvalidTimeStamp.Expired')],
     outcome: 'PROVIDER_AUTH_FAILED',
     attempts: 1,
   },
-  { fault: 'Alibaba InvalidAccessKeyId.NotFound', provider: 'DATAWORKS', faults: [aliError(404, 'InvalidAccessKeyId.NotFound')], outcome: 'PROVIDER_AUTH_FAILED', attempts: 1 },
-  { fault: 'Alibaba Forbidden.RAM', provider: 'NLB', faults: [aliError(403, 'Forbidden.RAM')], outcome: 'PROVIDER_FORBIDDEN', attempts: 1 },
+  {
+    fault: 'Huawei APIGW.0301 invalid AK/SK',
+    provider: 'CFW',
+    faults: [
+      hwError(
+        401,
+        'APIGW.0301',
+        'Incorrect IAM authentication information: verify aksk signature fail, canonicalRequest:GET|/v1/|...',
+      ),
+    ],
+    outcome: 'PROVIDER_AUTH_FAILED',
+    attempts: 1,
+  },
+  {
+    fault: 'Alibaba InvalidAccessKeyId.NotFound',
+    provider: 'DATAWORKS',
+    faults: [aliError(404, 'InvalidAccessKeyId.NotFound')],
+    outcome: 'PROVIDER_AUTH_FAILED',
+    attempts: 1,
+  },
+  {
+    fault: 'Alibaba Forbidden.RAM',
+    provider: 'NLB',
+    faults: [aliError(403, 'Forbidden.RAM')],
+    outcome: 'PROVIDER_FORBIDDEN',
+    attempts: 1,
+  },
 ];
 
 describe('provider faults through Query.job', () => {
@@ -290,7 +424,9 @@ describe('provider faults through Query.job', () => {
 describe('one deadline per call across attempts', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ env: { ...FAST, JOBS_PROVIDER_DEADLINE_MS: '300', JOBS_CALL_DEADLINE_MS: '450' } });
+    server = await startTestServer({
+      env: { ...FAST, JOBS_PROVIDER_DEADLINE_MS: '300', JOBS_CALL_DEADLINE_MS: '450' },
+    });
   });
   afterAll(async () => {
     await server.stop();
@@ -357,7 +493,10 @@ describe('authentication failures are never retried', () => {
     const nlb = await queryJob(s, 'NLB', 'skewed-nlb');
     expect(dli.errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_AUTH_FAILED', providerCode: 'APIGW.0303' });
     expect(dli.errors?.[0]?.message).toMatch(/clock/);
-    expect(nlb.errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_AUTH_FAILED', providerCode: 'InvalidTimeStamp.Expired' });
+    expect(nlb.errors?.[0]?.extensions).toMatchObject({
+      code: 'PROVIDER_AUTH_FAILED',
+      providerCode: 'InvalidTimeStamp.Expired',
+    });
     expect(s.simulator.fakes.DLI.requests).toHaveLength(1);
     expect(s.simulator.fakes.NLB.requests).toHaveLength(1);
   });
@@ -376,9 +515,18 @@ describe('authentication failures are never retried', () => {
     for (let i = 1; i <= 3; i++) {
       const cfw = await queryJob(s, 'CFW', `bad-ak-${i}`);
       const nlb = await queryJob(s, 'NLB', `bad-ak-${i}`);
-      expect(cfw.errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_AUTH_FAILED', providerCode: 'APIGW.0301', provider: 'CFW' });
-      expect(nlb.errors?.[0]?.extensions).toMatchObject({ code: 'PROVIDER_AUTH_FAILED', providerCode: 'InvalidAccessKeyId.NotFound', provider: 'NLB' });
-      for (const e of [...(cfw.errors ?? []), ...(nlb.errors ?? [])]) expect(e.message).not.toMatch(/not-the-secret|canonicalRequest/);
+      expect(cfw.errors?.[0]?.extensions).toMatchObject({
+        code: 'PROVIDER_AUTH_FAILED',
+        providerCode: 'APIGW.0301',
+        provider: 'CFW',
+      });
+      expect(nlb.errors?.[0]?.extensions).toMatchObject({
+        code: 'PROVIDER_AUTH_FAILED',
+        providerCode: 'InvalidAccessKeyId.NotFound',
+        provider: 'NLB',
+      });
+      for (const e of [...(cfw.errors ?? []), ...(nlb.errors ?? [])])
+        expect(e.message).not.toMatch(/not-the-secret|canonicalRequest/);
       expect(s.simulator.fakes.CFW.requests).toHaveLength(i);
       expect(s.simulator.fakes.NLB.requests).toHaveLength(i);
     }
@@ -389,7 +537,10 @@ describe('circuit breaker per provider and region', () => {
   let server: TestServer;
   const logs: Record<string, unknown>[] = [];
   beforeAll(async () => {
-    const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+    const logger = pino(
+      { level: 'debug' },
+      { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
+    );
     server = await startTestServer({
       env: { ...FAST, JOBS_BREAKER_THRESHOLD: '3', JOBS_BREAKER_COOLDOWN_MS: '300', JOBS_RETRY_MAX_ATTEMPTS: '3' },
       logger,
@@ -406,7 +557,8 @@ describe('circuit breaker per provider and region', () => {
       f.latencyMs = 0;
     }
   });
-  const breakerLog = () => logs.filter((l) => l.msg === 'provider circuit breaker').map((l) => `${l.provider}/${l.region}:${l.state}`);
+  const breakerLog = () =>
+    logs.filter((l) => l.msg === 'provider circuit breaker').map((l) => `${l.provider}/${l.region}:${l.state}`);
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('opens after 3 failed attempts: the provider gets no more requests and the error says the breaker is open; other providers carry on', async () => {
@@ -463,7 +615,13 @@ describe('circuit breaker per provider and region', () => {
     expect(nlb.requests).toHaveLength(4);
     await sleep(400);
     expect((await queryJob(server, 'NLB', 'reopen-4')).errors).toBeUndefined();
-    expect(breakerLog()).toEqual(['NLB/cn-hangzhou:open', 'NLB/cn-hangzhou:half-open', 'NLB/cn-hangzhou:open', 'NLB/cn-hangzhou:half-open', 'NLB/cn-hangzhou:closed']);
+    expect(breakerLog()).toEqual([
+      'NLB/cn-hangzhou:open',
+      'NLB/cn-hangzhou:half-open',
+      'NLB/cn-hangzhou:open',
+      'NLB/cn-hangzhou:half-open',
+      'NLB/cn-hangzhou:closed',
+    ]);
   });
 
   it('a probe whose client went away does not close the breaker: of 5 concurrent queries only one reaches the still-failing provider', async () => {
@@ -486,12 +644,16 @@ describe('circuit breaker per provider and region', () => {
     client.abort();
     await abandoned;
     await waitUntil(() => logs.some((l) => l.msg === 'provider call failed' && l.jobId === 'gone-probe'));
-    expect(logs.find((l) => l.msg === 'provider call failed' && l.jobId === 'gone-probe')).toMatchObject({ outcome: 'PROVIDER_TIMEOUT' });
+    expect(logs.find((l) => l.msg === 'provider call failed' && l.jobId === 'gone-probe')).toMatchObject({
+      outcome: 'PROVIDER_TIMEOUT',
+    });
 
     dataworks.enqueueFaults(...times(20, aliError(503, 'ServiceUnavailable')));
     // Slow answers, so that all five are under way before the first failure comes back.
     dataworks.latencyMs = 100;
-    const after = await Promise.all(Array.from({ length: 5 }, (_, i) => queryJob(server, 'DATAWORKS', `gone-${i + 2}`)));
+    const after = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => queryJob(server, 'DATAWORKS', `gone-${i + 2}`)),
+    );
     expect(dataworks.requests.length - 4).toBe(1);
     expect(after.map(codeOf)).toEqual(Array(5).fill('PROVIDER_UNAVAILABLE'));
     expect(breakerLog()).not.toContain('DATAWORKS/cn-hangzhou:closed');
@@ -506,7 +668,9 @@ describe('circuit breaker per provider and region', () => {
 
   it('does not open for answers that prove the provider is up (not found, auth failure)', async () => {
     for (let i = 0; i < 4; i++) expect(codeOf(await queryJob(server, 'DLI', `notfound-${i}`))).toBe('JOB_NOT_FOUND');
-    server.simulator.fakes.DLI.enqueueFaults(...times(4, hwError(401, 'APIGW.0301', 'Incorrect IAM authentication information')));
+    server.simulator.fakes.DLI.enqueueFaults(
+      ...times(4, hwError(401, 'APIGW.0301', 'Incorrect IAM authentication information')),
+    );
     for (let i = 0; i < 4; i++) expect(codeOf(await queryJob(server, 'DLI', `auth-${i}`))).toBe('PROVIDER_AUTH_FAILED');
     expect((await queryJob(server, 'DLI', 'still-closed')).errors).toBeUndefined();
     expect(server.simulator.fakes.DLI.requests).toHaveLength(9);
@@ -516,8 +680,18 @@ describe('circuit breaker per provider and region', () => {
 
 describe('faults under a live subscription', () => {
   const WATCH = /* GraphQL */ `
-    subscription($refs: [JobRef!]!) {
-      jobStatusChanged(refs: $refs) { previousRawStatus rawStatus state job { __typename ... on CloudJob { jobId } } }
+    subscription ($refs: [JobRef!]!) {
+      jobStatusChanged(refs: $refs) {
+        previousRawStatus
+        rawStatus
+        state
+        job {
+          __typename
+          ... on CloudJob {
+            jobId
+          }
+        }
+      }
     }
   `;
   let server: TestServer;
@@ -534,14 +708,13 @@ describe('faults under a live subscription', () => {
   });
 
   const transitions = (sub: Subscription) =>
-    sub.results.map((r) => r.data?.jobStatusChanged as { previousRawStatus: string | null; rawStatus: string } | undefined).map((c) => `${c?.previousRawStatus ?? '∅'}→${c?.rawStatus}`);
+    sub.results
+      .map((r) => r.data?.jobStatusChanged as { previousRawStatus: string | null; rawStatus: string } | undefined)
+      .map((c) => `${c?.previousRawStatus ?? '∅'}→${c?.rawStatus}`);
   /** Moves the shared manual clock, letting provider calls (and their real-time retries) finish between steps. */
   const run = async (ms: number, step = 1_000) => {
     for (let t = 0; t < ms; t += step) {
-      await clock.advance(step, async () => {
-        await new Promise((r) => setImmediate(r));
-        await server.services.engine.whenIdle();
-      });
+      await clock.advance(step, () => server.settled());
       await new Promise((r) => setTimeout(r, 1));
     }
   };
@@ -553,7 +726,10 @@ describe('faults under a live subscription', () => {
     ['an HTML page with HTTP 200', times(2, html(200))],
     ['DLI status as a number', times(2, { status: 200, body: { is_success: true, status: 3 } })],
     ['a 10 MB body', times(2, TEN_MB)],
-    ['a connection reset mid-body', times(3, { kind: 'reset-mid-body', partialBody: '{"is_success":true,"status":"FAIL' })],
+    [
+      'a connection reset mid-body',
+      times(3, { kind: 'reset-mid-body', partialBody: '{"is_success":true,"status":"FAIL' }),
+    ],
     ['a hang on every attempt', times(3, { kind: 'hang' })],
   ];
 
@@ -563,7 +739,7 @@ describe('faults under a live subscription', () => {
     server.simulator.jobs.pin('DLI', jobId, 'RUNNING');
     const sub = subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId }] });
     // Wait (in real time) for the subscription to reach the engine, then let the first poll run.
-    await waitUntil(() => server.services.engine.activePollers > 0, 2500);
+    await waitUntil(async () => (await server.pollersActive()) > 0, 2500);
     await run(1_000);
     await sub.next();
     expect(transitions(sub)).toEqual(['∅→RUNNING']);

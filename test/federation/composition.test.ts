@@ -46,8 +46,13 @@ describe('composition with @apollo/composition', () => {
   it('reports a conflicting field type from the other subgraph as a composition error', () => {
     const clash = /* GraphQL */ `
       extend schema @link(url: "https://specs.apollo.dev/federation/v2.14", import: ["@key", "@shareable"])
-      type DliJob @key(fields: "id") { id: ID! state: Int @shareable }
-      type Query { other: DliJob }
+      type DliJob @key(fields: "id") {
+        id: ID!
+        state: Int @shareable
+      }
+      type Query {
+        other: DliJob
+      }
     `;
     const result = compose({ sdl, url: server.url }, { ...TICKETS, sdl: clash });
     expect(result.errors?.map((e) => e.message).join('\n')).toMatch(/DliJob\.state/);

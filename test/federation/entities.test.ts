@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ProviderRegistry } from '../../src/providers/registry.js';
 import { PROVIDERS, type ProviderName } from '../../src/providers/types.js';
 import { TYPENAME } from '../../src/schema/resolvers.js';
 import { SIMULATOR_HUAWEI_PROJECT_ID as PROJECT } from '../../src/simulator/credentials.js';
@@ -20,27 +19,39 @@ beforeEach(() => {
 });
 
 const ENTITIES = /* GraphQL */ `
-  query($reps: [_Any!]!) { _entities(representations: $reps) { __typename ... on CloudJob { id jobId state } } }
+  query ($reps: [_Any!]!) {
+    _entities(representations: $reps) {
+      __typename
+      ... on CloudJob {
+        id
+        jobId
+        state
+      }
+    }
+  }
 `;
 
 const globalId = (p: ProviderName, jobId: string) =>
   p === 'DATAWORKS' || p === 'NLB' ? `${p}:cn-hangzhou:-:${jobId}` : `${p}:cn-north-4:${PROJECT}:${jobId}`;
 
-/** Groups provider fetches by the macrotask that issued them: one group = one loader batch. */
-function recordBatches(registry: ProviderRegistry) {
-  const batches: string[][] = [];
-  const original = registry.fetchJob;
-  let open: string[] | null = null;
-  registry.fetchJob = function (key, signal) {
-    if (!open) {
-      open = [];
-      batches.push(open);
-      setImmediate(() => (open = null));
+/**
+ * Groups the requests the fakes received into waves: a request arriving while an earlier one is
+ * still unanswered (they answer after `latencyMs`) joins that wave. One wave = one concurrent batch.
+ */
+function waves(latencyMs: number): number[] {
+  const arrivals = Object.values(server.simulator.fakes)
+    .flatMap((f) => f.requests.map((r) => r.receivedAt))
+    .sort((a, b) => a - b);
+  const sizes: number[] = [];
+  let start = -Infinity;
+  for (const t of arrivals) {
+    if (t - start >= latencyMs) {
+      sizes.push(0);
+      start = t;
     }
-    open.push(`${key.provider}:${key.jobId}`);
-    return original.call(this, key, signal);
-  };
-  return { batches, restore: () => void (registry.fetchJob = original) };
+    sizes[sizes.length - 1]!++;
+  }
+  return sizes;
 }
 
 /** Indices of bad representations and why they are bad. */
@@ -53,7 +64,9 @@ const BAD: Record<number, { __typename: string; id: unknown }> = {
 
 /** 100 representations: 60 distinct jobs (12 per provider), 36 repeats, and the 4 bad ones. */
 function representations() {
-  const unique = PROVIDERS.flatMap((p) => Array.from({ length: 12 }, (_, i) => ({ __typename: TYPENAME[p], id: globalId(p, `batch-${i}`) })));
+  const unique = PROVIDERS.flatMap((p) =>
+    Array.from({ length: 12 }, (_, i) => ({ __typename: TYPENAME[p], id: globalId(p, `batch-${i}`) })),
+  );
   let next = 0;
   return Array.from({ length: 100 }, (_, i) => BAD[i] ?? unique[next++ % unique.length]!);
 }
@@ -62,10 +75,9 @@ describe('_entities', () => {
   it('resolves 100 mixed representations in one deduplicated, concurrent batch: one provider call per unique job', async () => {
     for (const f of Object.values(server.simulator.fakes)) f.latencyMs = 50;
     const reps = representations();
-    const spy = recordBatches(server.services.registry);
-    const res = await server.query<{ _entities: ({ __typename: string; id: string } | null)[] }>(ENTITIES, { reps }).finally(spy.restore);
+    const res = await server.query<{ _entities: ({ __typename: string; id: string } | null)[] }>(ENTITIES, { reps });
 
-    expect(spy.batches.map((b) => b.length)).toEqual([60]);
+    expect(waves(50)).toEqual([60]);
     for (const p of PROVIDERS) {
       expect(server.simulator.fakes[p].requests).toHaveLength(12);
       expect(server.simulator.fakes[p].maxConcurrent).toBe(12);

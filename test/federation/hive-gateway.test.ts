@@ -10,7 +10,10 @@ let tickets: TicketsSubgraph;
 let gateway: HiveGateway;
 beforeAll(async () => {
   // Real time, fast: a lifecycle step every 200 ms, polled every 50-100 ms.
-  jobs = await startTestServer({ stepMs: 200, env: { JOBS_POLL_MIN_INTERVAL_MS: '50', JOBS_POLL_MAX_INTERVAL_MS: '100' } });
+  jobs = await startTestServer({
+    stepMs: 200,
+    env: { JOBS_POLL_MIN_INTERVAL_MS: '50', JOBS_POLL_MAX_INTERVAL_MS: '100' },
+  });
   tickets = await startTicketsSubgraph();
   gateway = await startHiveGateway(supergraphSdl(compose({ sdl: await jobsSdl(jobs), url: jobs.url }, tickets)));
 });
@@ -21,10 +24,22 @@ afterAll(async () => {
 });
 
 const WATCH = /* GraphQL */ `
-  subscription($refs: [JobRef!]!) {
+  subscription ($refs: [JobRef!]!) {
     jobStatusChanged(refs: $refs) {
-      rawStatus terminal sequence
-      job { __typename ... on DliJob { jobId owningTeam } ... on WorkspaceJob { jobId owningTeam } }
+      rawStatus
+      terminal
+      sequence
+      job {
+        __typename
+        ... on DliJob {
+          jobId
+          owningTeam
+        }
+        ... on WorkspaceJob {
+          jobId
+          owningTeam
+        }
+      }
     }
   }
 `;
@@ -41,7 +56,12 @@ describe('subscriptions through Hive Gateway', () => {
     const client = connect(gateway.wsUrl);
     try {
       const started = Date.now();
-      const sub = subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId: 'gw-etl-1' }, { provider: 'WORKSPACE', jobId: 'gw-ws-1' }] });
+      const sub = subscribe(client, WATCH, {
+        refs: [
+          { provider: 'DLI', jobId: 'gw-etl-1' },
+          { provider: 'WORKSPACE', jobId: 'gw-ws-1' },
+        ],
+      });
       await sub.completed;
       const elapsed = Date.now() - started;
 
@@ -52,7 +72,12 @@ describe('subscriptions through Hive Gateway', () => {
       expect(statuses('gw-ws-1')).toEqual(['WAITING', 'RUNNING', 'SUCCESS']);
       expect(events.filter((e) => e.job.jobId === 'gw-etl-1').map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5]);
       for (const e of events) expect(e.job.owningTeam).toBe(`team-${e.job.jobId}`);
-      expect(events.filter((e) => e.terminal).map((e) => e.job.jobId).sort()).toEqual(['gw-etl-1', 'gw-ws-1']);
+      expect(
+        events
+          .filter((e) => e.terminal)
+          .map((e) => e.job.jobId)
+          .sort(),
+      ).toEqual(['gw-etl-1', 'gw-ws-1']);
 
       // One upstream subscription to jobs, over graphql-ws to its /graphql; one entity fetch from tickets per event.
       expect(gateway.wsExecutors).toEqual([`jobs@${jobs.url}`]);
@@ -70,7 +95,9 @@ describe('subscriptions through Hive Gateway', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ tickets { id dliJob { jobId owningTeam state } } }' }),
     });
-    const body = (await res.json()) as { data: { tickets: { id: string; dliJob: { jobId: string; owningTeam: string } | null }[] } };
+    const body = (await res.json()) as {
+      data: { tickets: { id: string; dliJob: { jobId: string; owningTeam: string } | null }[] };
+    };
     expect(body.data.tickets[0]).toMatchObject({ id: 'T-1', dliJob: { jobId: 'etl-1', owningTeam: 'team-etl-1' } });
   });
 });

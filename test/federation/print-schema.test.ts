@@ -9,7 +9,8 @@ import { jobsSdl } from './fixtures/supergraph.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
-const printSchema = (...args: string[]) => run(join(ROOT, 'node_modules/.bin/tsx'), ['scripts/print-schema.ts', ...args], { cwd: ROOT });
+const printSchema = (...args: string[]) =>
+  run(join(ROOT, 'node_modules/.bin/tsx'), ['scripts/print-schema.ts', ...args], { cwd: ROOT });
 
 let server: TestServer;
 let live: string;

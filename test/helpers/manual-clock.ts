@@ -11,6 +11,7 @@ interface Timer {
 export class ManualClock implements Clock {
   #now: number;
   #seq = 0;
+  #fired = 0;
   readonly #timers = new Map<number, Timer>();
 
   constructor(start = Date.UTC(2026, 0, 1)) {
@@ -36,6 +37,11 @@ export class ManualClock implements Clock {
     return this.#timers.size;
   }
 
+  /** Timers fired so far: unchanged means nothing timer-driven started since a test last looked. */
+  get fired(): number {
+    return this.#fired;
+  }
+
   /**
    * Moves time forward by `ms`, firing due timers in order and letting promise callbacks run
    * between them (`settle` yields to the event loop so real I/O started by a timer can finish).
@@ -48,6 +54,7 @@ export class ManualClock implements Clock {
       if (!next) break;
       this.#timers.delete(next.id);
       this.#now = Math.max(this.#now, next.at);
+      this.#fired++;
       next.fn();
     }
     this.#now = end;

@@ -38,7 +38,8 @@ export function mulberry32(seed: number): Rng {
 export function fuzzSeed(env: string | undefined = process.env.FUZZ_SEED): number {
   if (env !== undefined && env.trim() !== '') {
     const n = Number(env);
-    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`FUZZ_SEED must be a non-negative integer, got ${JSON.stringify(env)}`);
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new Error(`FUZZ_SEED must be a non-negative integer, got ${JSON.stringify(env)}`);
     return n >>> 0;
   }
   return Math.floor(Math.random() * 4_294_967_296);

@@ -41,7 +41,8 @@ export async function startProviderHarness<O>(setup: ProviderHarnessSetup<O>): P
     jobs,
     transport,
     clock,
-    client: (overrides = {}) => setup.createClient({ ...setup.clientOptions(transport, fake.url, () => new Date(clock.ms)), ...overrides }),
+    client: (overrides = {}) =>
+      setup.createClient({ ...setup.clientOptions(transport, fake.url, () => new Date(clock.ms)), ...overrides }),
     close: async () => {
       await transport.close();
       await fake.stop();

@@ -4,6 +4,7 @@
  * tests use the real clients against the fake provider servers instead.
  */
 import { JobError } from '../../src/errors.js';
+import type { JobFetcher } from '../../src/providers/types.js';
 import { toGlobalId } from '../../src/providers/job-id.js';
 import type { JobKey, NlbJob, ProviderClient } from '../../src/providers/types.js';
 
@@ -29,8 +30,11 @@ export function nlbJob(key: JobKey, status: string): NlbJob {
 
 export class ScriptedClient implements ProviderClient {
   readonly provider = 'NLB' as const;
+  /** Job ids of every call, in order. */
   readonly calls: string[] = [];
   readonly #scripts = new Map<string, (string | JobError)[]>();
+  #pending = 0;
+  #idleWaiters: (() => void)[] = [];
 
   script(jobId: string, ...outcomes: (string | JobError)[]): void {
     this.#scripts.set(jobId, outcomes);
@@ -38,10 +42,24 @@ export class ScriptedClient implements ProviderClient {
 
   async fetchJob(key: JobKey): Promise<NlbJob> {
     this.calls.push(key.jobId);
-    const script = this.#scripts.get(key.jobId) ?? ['processing'];
-    const next = script.length > 1 ? script.shift()! : script[0]!;
-    if (next instanceof JobError) throw next;
-    return nlbJob(key, next);
+    this.#pending++;
+    try {
+      const script = this.#scripts.get(key.jobId) ?? ['processing'];
+      const next = script.length > 1 ? script.shift()! : script[0]!;
+      if (next instanceof JobError) throw next;
+      return nlbJob(key, next);
+    } finally {
+      if (--this.#pending === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  /**
+   * Resolves once no call is pending, then lets the callers' own promise callbacks run (a poll
+   * engine's bookkeeping of the answer): what a test waits for before it moves the clock on.
+   */
+  async idle(): Promise<void> {
+    if (this.#pending > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    await new Promise((r) => setImmediate(r));
   }
 
   callsFor(jobId: string): number {
@@ -50,3 +68,20 @@ export class ScriptedClient implements ProviderClient {
 }
 
 export const nlbKey = (jobId: string): JobKey => ({ provider: 'NLB', region: 'cn-hangzhou', projectId: null, jobId });
+
+/**
+ * The same fetcher (a client, a registry), counting the calls made through this wrapper: one
+ * replica's share of a shared client, or the calls a poll engine made.
+ */
+export function counting<T extends JobFetcher>(inner: T): T & { readonly calls: number } {
+  let calls = 0;
+  return Object.create(inner, {
+    fetchJob: {
+      value: (key: JobKey, signal?: AbortSignal) => {
+        calls++;
+        return inner.fetchJob(key, signal);
+      },
+    },
+    calls: { get: () => calls },
+  }) as T & { readonly calls: number };
+}

@@ -15,7 +15,10 @@ export interface Subscription {
   unsubscribe(): void;
 }
 
-export function connect(url: string, options: { connectionParams?: Record<string, unknown>; lazy?: boolean } = {}): Client & { closeCodes: number[] } {
+export function connect(
+  url: string,
+  options: { connectionParams?: Record<string, unknown>; lazy?: boolean } = {},
+): Client & { closeCodes: number[] } {
   const closeCodes: number[] = [];
   const client = createClient({
     url,

@@ -24,16 +24,18 @@ describe('keep-alive', () => {
       JSON.stringify({
         id: '1',
         type: 'subscribe',
-        payload: { query: 'subscription { jobStatusChanged(refs: [{provider: DLI, jobId: "watched-by-a-ghost"}]) { state } }' },
+        payload: {
+          query: 'subscription { jobStatusChanged(refs: [{provider: DLI, jobId: "watched-by-a-ghost"}]) { state } }',
+        },
       }),
     );
     await waitUntil(() => messages.some((m) => m.type === 'next'), 1000);
     expect(messages.map((m) => m.type)).toEqual(['connection_ack', 'next']);
-    expect(server.services.engine.activePollers).toBe(1);
+    expect(await server.pollersActive()).toBe(1);
     const closed = await new Promise<number>((resolve) => ghost.once('close', (code) => resolve(code)));
     expect(closed).toBe(1006); // terminated by the server, no closing handshake
-    await waitUntil(() => server!.services.engine.activePollers === 0, 500);
-    expect(server.services.engine.activePollers).toBe(0);
+    await waitUntil(async () => (await server!.pollersActive()) === 0, 500);
+    expect(await server.pollersActive()).toBe(0);
     const metrics = await (await fetch(server.url.replace('/graphql', '/metrics'))).text();
     expect(metrics).toMatch(/jobs_ws_connections_active 0/);
   });

@@ -16,7 +16,11 @@ async function start(env: Record<string, string> = {}) {
 }
 
 async function post(server: TestServer, query: string, variables: Record<string, unknown> = {}) {
-  const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
   return { cacheControl: res.headers.get('cache-control'), ...body };
 }
@@ -41,7 +45,10 @@ describe('queries answered without a provider call, with cache hints', () => {
     server.simulator.jobs.pin('DLI', 'run-1', 'RUNNING');
     server.simulator.jobs.pin('DLI', 'done-2', 'FINISHED');
     expect((await post(server, JOB, { jobId: 'run-1' })).cacheControl).toBe('no-store');
-    const mixed = await post(server, `{ jobs(refs: [{ provider: DLI, jobId: "done-2" }, { provider: DLI, jobId: "run-1" }]) { ... on CloudJob { state } } }`);
+    const mixed = await post(
+      server,
+      `{ jobs(refs: [{ provider: DLI, jobId: "done-2" }, { provider: DLI, jobId: "run-1" }]) { ... on CloudJob { state } } }`,
+    );
     expect(mixed.errors).toBeUndefined();
     expect(mixed.cacheControl).toBe('no-store');
   });
@@ -65,7 +72,11 @@ describe('queries answered without a provider call, with cache hints', () => {
     const server = await start();
     server.simulator.jobs.pin('DLI', 'done-5', 'FINISHED');
     const id = ((await post(server, JOB, { jobId: 'done-5' })).data as { job: { id: string } }).job.id;
-    const res = await post(server, `query($r: [_Any!]!) { _entities(representations: $r) { ... on DliJob { state } } }`, { r: [{ __typename: 'DliJob', id }] });
+    const res = await post(
+      server,
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on DliJob { state } } }`,
+      { r: [{ __typename: 'DliJob', id }] },
+    );
     expect(res.data).toEqual({ _entities: [{ state: 'SUCCEEDED' }] });
     expect(res.cacheControl).toBe('max-age=3600, public');
   });
@@ -84,27 +95,43 @@ describe('queries answered without a provider call, with cache hints', () => {
     server.simulator.jobs.pin('DLI', 'watched-1', 'RUNNING');
     const client = connect(server.wsUrl);
     closers.push(() => client.dispose());
-    const sub = subscribe(client, `subscription { jobStatusChanged(refs: [{ provider: DLI, jobId: "watched-1" }]) { rawStatus } }`);
+    const sub = subscribe(
+      client,
+      `subscription { jobStatusChanged(refs: [{ provider: DLI, jobId: "watched-1" }]) { rawStatus } }`,
+    );
     expect((await sub.next()).data).toEqual({ jobStatusChanged: { rawStatus: 'RUNNING' } });
     server.simulator.fakes.DLI.resetRequests();
-    for (let i = 0; i < 3; i++) expect((await post(server, JOB, { jobId: 'watched-1' })).data).toMatchObject({ job: { state: 'RUNNING' } });
+    for (let i = 0; i < 3; i++)
+      expect((await post(server, JOB, { jobId: 'watched-1' })).data).toMatchObject({ job: { state: 'RUNNING' } });
     expect(server.simulator.fakes.DLI.requests).toHaveLength(0);
   });
 
   it('never answers a watched running job from a poll older than the coalesce window, and lets watchers hear what the query found', async () => {
     // The poller is at a long interval; queries must not wait for it.
-    const server = await start({ JOBS_QUERY_COALESCE_MS: '1000', JOBS_POLL_MIN_INTERVAL_MS: '20000', JOBS_POLL_MAX_INTERVAL_MS: '30000' });
+    const server = await start({
+      JOBS_QUERY_COALESCE_MS: '1000',
+      JOBS_POLL_MIN_INTERVAL_MS: '20000',
+      JOBS_POLL_MAX_INTERVAL_MS: '30000',
+    });
     server.simulator.jobs.pin('DLI', 'watched-2', 'RUNNING');
     const client = connect(server.wsUrl);
     closers.push(() => client.dispose());
-    const sub = subscribe(client, `subscription { jobStatusChanged(refs: [{ provider: DLI, jobId: "watched-2" }]) { previousRawStatus rawStatus } }`);
+    const sub = subscribe(
+      client,
+      `subscription { jobStatusChanged(refs: [{ provider: DLI, jobId: "watched-2" }]) { previousRawStatus rawStatus } }`,
+    );
     expect((await sub.next()).data).toEqual({ jobStatusChanged: { previousRawStatus: null, rawStatus: 'RUNNING' } });
     server.simulator.jobs.pin('DLI', 'watched-2', 'SCALING');
     await new Promise((r) => setTimeout(r, 1_100));
     expect((await post(server, JOB, { jobId: 'watched-2' })).data).toMatchObject({ job: { state: 'RUNNING' } }); // SCALING is RUNNING
-    const raw = await post(server, `{ job(ref: { provider: DLI, jobId: "watched-2" }) { ... on DliJob { rawStatus } } }`);
+    const raw = await post(
+      server,
+      `{ job(ref: { provider: DLI, jobId: "watched-2" }) { ... on DliJob { rawStatus } } }`,
+    );
     expect(raw.data).toEqual({ job: { rawStatus: 'SCALING' } });
     // The poller polls at once instead of in 20 s.
-    expect((await sub.next(2_000)).data).toEqual({ jobStatusChanged: { previousRawStatus: 'RUNNING', rawStatus: 'SCALING' } });
+    expect((await sub.next(2_000)).data).toEqual({
+      jobStatusChanged: { previousRawStatus: 'RUNNING', rawStatus: 'SCALING' },
+    });
   });
 });

@@ -24,7 +24,9 @@ const JOBS = `query($refs: [JobRef!]!) { jobs(refs: $refs) { __typename ... on C
 
 describe('Query.job against the simulator', () => {
   it.each(PROVIDERS)('answers a %s job with its typed fields over a signed request', async (provider) => {
-    const res = await server.query<{ job: Record<string, unknown> }>(JOB, { ref: { provider, jobId: `job-${provider.toLowerCase()}-1` } });
+    const res = await server.query<{ job: Record<string, unknown> }>(JOB, {
+      ref: { provider, jobId: `job-${provider.toLowerCase()}-1` },
+    });
     expect(res.errors).toBeUndefined();
     const job = res.data!.job;
     expect(job.provider).toBe(provider);
@@ -84,20 +86,33 @@ describe('Query.jobs', () => {
   });
 
   it('keeps the other providers working while one provider is down', async () => {
-    const unavailable = { status: 503, body: { RequestId: 'r', Code: 'ServiceUnavailable', Message: 'The request has failed due to a temporary failure of the server.' } };
+    const unavailable = {
+      status: 503,
+      body: {
+        RequestId: 'r',
+        Code: 'ServiceUnavailable',
+        Message: 'The request has failed due to a temporary failure of the server.',
+      },
+    };
     // More failures than the default 3 attempts, so the retries cannot rescue it.
     server.simulator.fakes.NLB.enqueueFaults(unavailable, unavailable, unavailable, unavailable);
     const refs = PROVIDERS.map((provider) => ({ provider, jobId: `partial-${provider}` }));
     const res = await server.query<{ jobs: ({ jobId: string } | null)[] }>(JOBS, { refs });
     expect(res.data!.jobs.map((j) => j === null)).toEqual(PROVIDERS.map((p) => p === 'NLB'));
     expect(res.errors).toHaveLength(1);
-    expect(res.errors![0]).toMatchObject({ path: ['jobs', 1], extensions: { code: 'PROVIDER_UNAVAILABLE', provider: 'NLB' } });
+    expect(res.errors![0]).toMatchObject({
+      path: ['jobs', 1],
+      extensions: { code: 'PROVIDER_UNAVAILABLE', provider: 'NLB' },
+    });
   });
 
   it('fetches the same job once per request however often it is asked for', async () => {
     const ref = { provider: 'DLI', jobId: 'dedup-1' };
     const q = `query($ref: JobRef!, $refs: [JobRef!]!) { a: job(ref: $ref) { __typename } b: job(ref: $ref) { __typename } jobs(refs: $refs) { __typename } }`;
-    const res = await server.query(q, { ref, refs: [ref, ref, { ...ref, projectId: SIMULATOR_HUAWEI_PROJECT_ID, region: 'cn-north-4' }] });
+    const res = await server.query(q, {
+      ref,
+      refs: [ref, ref, { ...ref, projectId: SIMULATOR_HUAWEI_PROJECT_ID, region: 'cn-north-4' }],
+    });
     expect(res.errors).toBeUndefined();
     expect(server.simulator.fakes.DLI.requests).toHaveLength(1);
   });

@@ -5,11 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { PrivateRedis, redisServerInstalled, redisSkipReason, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { connect, subscribe, type Subscription } from '../helpers/ws-client.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const skip = await redisSkipReason();
-const WATCH = 'subscription($refs: [JobRef!]!) { jobStatusChanged(refs: $refs) { rawStatus previousRawStatus sequence job { ... on CloudJob { jobId } } } }';
+const WATCH =
+  'subscription($refs: [JobRef!]!) { jobStatusChanged(refs: $refs) { rawStatus previousRawStatus sequence job { ... on CloudJob { jobId } } } }';
 const LIFECYCLE = ['∅→LAUNCHING', 'LAUNCHING→RUNNING', 'RUNNING→SCALING', 'SCALING→RUNNING', 'RUNNING→FINISHED'];
 
 let cleanup: (() => Promise<unknown> | void)[] = [];
@@ -18,19 +20,50 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function replicas(n: number, simulator: Simulator, url: string, extra: Record<string, string> = {}): Promise<TestServer[]> {
+interface Replica extends TestServer {
+  /** Dies like a killed process: its Redis connections drop first, so it releases no lease on the way down. */
+  crash(): Promise<void>;
+}
+
+const readyz = async (s: TestServer) => (await fetch(s.url.replace('/graphql', '/readyz'))).status;
+
+/** `n` replicas on one Redis, each through its own TCP proxy (which {@link Replica.crash} cuts). */
+async function replicas(
+  n: number,
+  simulator: Simulator,
+  url: string,
+  extra: Record<string, string> = {},
+): Promise<Replica[]> {
   const prefix = uniquePrefix();
-  const servers: TestServer[] = [];
+  const servers: Replica[] = [];
   for (let i = 0; i < n; i++) {
+    const proxy = await TcpProxy.start(url);
+    cleanup.push(() => proxy.close());
     const s = await startTestServer({
       simulator,
       replicaId: `replica-${i}`,
-      env: { REDIS_URL: url, REDIS_PREFIX: prefix, JOBS_LEASE_MS: '1000', JOBS_POLL_MIN_INTERVAL_MS: '100', JOBS_POLL_MAX_INTERVAL_MS: '200', ...extra },
+      env: {
+        REDIS_URL: proxy.url,
+        REDIS_PREFIX: prefix,
+        JOBS_LEASE_MS: '1000',
+        JOBS_POLL_MIN_INTERVAL_MS: '100',
+        JOBS_POLL_MAX_INTERVAL_MS: '200',
+        ...extra,
+      },
     });
-    servers.push(s);
     cleanup.push(() => s.stop());
+    servers.push(
+      Object.assign(s, {
+        crash: () => {
+          proxy.cut();
+          return s.stop();
+        },
+      }),
+    );
   }
-  for (const s of servers) await s.cluster?.coordinator.ready();
+  // Ready means Redis is reachable and every channel subscribed.
+  for (const s of servers) await waitUntil(async () => (await readyz(s)) === 200, 3_000, 20);
+  for (const s of servers) expect(await readyz(s)).toBe(200);
   return servers;
 }
 
@@ -41,7 +74,8 @@ const seen = (s: Subscription) =>
   });
 
 /** Requests the DLI fake received for one job, in arrival order. */
-const requestsFor = (sim: Simulator, jobId: string) => sim.fakes.DLI.requests.filter((r) => r.path.endsWith(`/jobs/${jobId}/status`));
+const requestsFor = (sim: Simulator, jobId: string) =>
+  sim.fakes.DLI.requests.filter((r) => r.path.endsWith(`/jobs/${jobId}/status`));
 
 describe.skipIf(skip !== null)(skip ? `Redis cluster — ${skip}` : 'three replicas on one Redis', () => {
   it('polls each of 10 jobs once per interval cluster-wide while 300 subscribers on 3 replicas each get every transition once, in order', async () => {
@@ -68,11 +102,13 @@ describe.skipIf(skip !== null)(skip ? `Redis cluster — ${skip}` : 'three repli
       const reqs = requestsFor(simulator, jobId);
       counts.push(reqs.length);
       const gaps = reqs.slice(1).map((r, i) => r.receivedAt - reqs[i]!.receivedAt);
-      // One poller: polls stay apart (jittered minimum 80 ms less the 50 ms batch window); 3 pollers would interleave.
+      // One poller: polls stay apart (jittered minimum 80 ms less the 50 ms tick window); 3 pollers would interleave.
       expect(Math.min(...gaps)).toBeGreaterThanOrEqual(25);
       expect(reqs.length).toBeLessThan(40);
     }
-    console.info(`[redis-cluster] provider calls per job over a 2.4 s lifecycle: ${counts.join(', ')} (total ${counts.reduce((a, b) => a + b, 0)})`);
+    console.info(
+      `[redis-cluster] provider calls per job over a 2.4 s lifecycle: ${counts.join(', ')} (total ${counts.reduce((a, b) => a + b, 0)})`,
+    );
   });
 
   it('moves polling to a surviving replica within the lease time when the lease holder dies, and its subscribers miss nothing', async () => {
@@ -86,13 +122,14 @@ describe.skipIf(skip !== null)(skip ? `Redis cluster — ${skip}` : 'three repli
     });
     await subs[0]!.next();
     await new Promise((r) => setTimeout(r, 1_200));
-    const leaderIndex = servers.findIndex((s) => (s.cluster?.hub.leading ?? 0) > 0);
+    // The lease holder is the one replica that polls.
+    const pollers = await Promise.all(servers.map((s) => s.pollersActive()));
+    const leaderIndex = pollers.findIndex((n) => n > 0);
     expect(leaderIndex).toBeGreaterThanOrEqual(0);
+    expect(pollers.filter((n) => n > 0)).toHaveLength(1);
     const leader = servers[leaderIndex]!;
     const diedAt = Date.now();
-    leader.cluster!.hub.abandon(); // crash: the lease is not released
-    leader.services.engine.stop();
-    await leader.stop();
+    await leader.crash(); // the lease is not released
     const survivors = subs.filter((_, i) => i !== leaderIndex);
     await Promise.all(survivors.map((s) => s.completed));
     for (const s of survivors) expect(seen(s)).toEqual(LIFECYCLE);
@@ -107,83 +144,91 @@ const noServer = !redisServerInstalled();
 const restartSkip = noServer ? (process.env.CI === 'true' ? null : 'SKIPPED: redis-server is not installed') : null;
 if (noServer && process.env.CI === 'true') throw new Error('redis-server must be installed in CI');
 
-describe.skipIf(restartSkip !== null)(restartSkip ? `Redis restart — ${restartSkip}` : 'Redis going away and coming back', () => {
-  it('keeps queries and subscriptions working while Redis is down, reports it, and recovers when it returns', async () => {
-    const redis = new PrivateRedis(16_000 + Math.floor(Math.random() * 2_000));
-    await redis.start();
-    cleanup.push(() => redis.stop());
-    const simulator = await startSimulator({ stepMs: 800 });
-    cleanup.push(() => simulator.stop());
-    const [a, b] = await replicas(2, simulator, redis.url);
-    const readyz = async (s: TestServer) => (await fetch(s.url.replace('/graphql', '/readyz'))).status;
-    expect(await readyz(a!)).toBe(200);
+describe.skipIf(restartSkip !== null)(
+  restartSkip ? `Redis restart — ${restartSkip}` : 'Redis going away and coming back',
+  () => {
+    it('keeps queries and subscriptions working while Redis is down, reports it, and recovers when it returns', async () => {
+      const redis = new PrivateRedis(16_000 + Math.floor(Math.random() * 2_000));
+      await redis.start();
+      cleanup.push(() => redis.stop());
+      const simulator = await startSimulator({ stepMs: 800 });
+      cleanup.push(() => simulator.stop());
+      const [a, b] = await replicas(2, simulator, redis.url);
+      expect(await readyz(a!)).toBe(200);
 
-    const client = connect(a!.wsUrl);
-    cleanup.push(() => client.dispose());
-    const sub = subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId: 'through-outage' }] });
-    await sub.next();
-
-    await redis.stop();
-    await waitUntil(async () => (await readyz(a!)) !== 200, 2000, 20);
-    expect(await readyz(a!)).toBe(503);
-    const metrics = await (await fetch(a!.url.replace('/graphql', '/metrics'))).text();
-    expect(metrics).toMatch(/jobs_redis_up 0/);
-    const q = await a!.query<{ job: { state: string } }>('{ job(ref: {provider: NLB, jobId: "during-outage"}) { ... on CloudJob { state } } }');
-    expect(q.data?.job.state).toBe('RUNNING');
-    await sub.completed;
-    expect(seen(sub)).toEqual(LIFECYCLE);
-
-    await redis.start();
-    await waitUntil(async () => (await readyz(a!)) === 200 && (await readyz(b!)) === 200, 5000, 25);
-    expect(await readyz(a!)).toBe(200);
-    expect(await readyz(b!)).toBe(200);
-    const other = connect(b!.wsUrl);
-    cleanup.push(() => other.dispose());
-    const after = subscribe(other, WATCH, { refs: [{ provider: 'DLI', jobId: 'after-outage' }] });
-    await after.completed;
-    expect(seen(after)).toEqual(LIFECYCLE);
-  });
-});
-
-describe.skipIf(restartSkip !== null)(restartSkip ? `Redis restart with a crashed replica — ${restartSkip}` : 'an empty Redis restarting after a replica crashed', () => {
-  it('gives subscriptions opened on the survivors right after the restart every transition once, in order', async () => {
-    const redis = new PrivateRedis(18_000 + Math.floor(Math.random() * 2_000));
-    await redis.start();
-    cleanup.push(() => redis.stop());
-    const simulator = await startSimulator({ stepMs: 700 });
-    cleanup.push(() => simulator.stop());
-    const servers = await replicas(3, simulator, redis.url);
-
-    // Load before the faults: 300 subscribers over 10 jobs on the three replicas.
-    const before: Subscription[] = [];
-    for (const server of servers) {
-      const client = connect(server.wsUrl);
+      const client = connect(a!.wsUrl);
       cleanup.push(() => client.dispose());
-      for (let k = 0; k < 100; k++) before.push(subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId: `before-restart-${k % 10}` }] }));
-    }
-    await Promise.all(before.map((s) => s.next()));
+      const sub = subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId: 'through-outage' }] });
+      await sub.next();
 
-    // One replica dies without releasing anything, then Redis goes away for 3 s and comes back empty.
-    const [dead, ...survivors] = servers;
-    dead!.cluster!.hub.abandon();
-    dead!.services.engine.stop();
-    await dead!.stop();
-    await redis.stop();
-    await new Promise((r) => setTimeout(r, 3_000));
-    await redis.start();
+      await redis.stop();
+      await waitUntil(async () => (await readyz(a!)) !== 200, 2000, 20);
+      expect(await readyz(a!)).toBe(503);
+      const metrics = await (await fetch(a!.url.replace('/graphql', '/metrics'))).text();
+      expect(metrics).toMatch(/jobs_redis_up 0/);
+      const q = await a!.query<{ job: { state: string } }>(
+        '{ job(ref: {provider: NLB, jobId: "during-outage"}) { ... on CloudJob { state } } }',
+      );
+      expect(q.data?.job.state).toBe('RUNNING');
+      await sub.completed;
+      expect(seen(sub)).toEqual(LIFECYCLE);
 
-    // Subscribed at once: the survivors' connections are still reconnecting.
-    const after: { jobId: string; sub: Subscription }[] = [];
-    for (const server of survivors) {
-      const client = connect(server.wsUrl);
-      cleanup.push(() => client.dispose());
-      for (let j = 0; j < 4; j++) {
-        const jobId = `after-restart-${j}`;
-        after.push({ jobId, sub: subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId }] }) });
+      await redis.start();
+      await waitUntil(async () => (await readyz(a!)) === 200 && (await readyz(b!)) === 200, 5000, 25);
+      expect(await readyz(a!)).toBe(200);
+      expect(await readyz(b!)).toBe(200);
+      const other = connect(b!.wsUrl);
+      cleanup.push(() => other.dispose());
+      const after = subscribe(other, WATCH, { refs: [{ provider: 'DLI', jobId: 'after-outage' }] });
+      await after.completed;
+      expect(seen(after)).toEqual(LIFECYCLE);
+    });
+  },
+);
+
+describe.skipIf(restartSkip !== null)(
+  restartSkip
+    ? `Redis restart with a crashed replica — ${restartSkip}`
+    : 'an empty Redis restarting after a replica crashed',
+  () => {
+    it('gives subscriptions opened on the survivors right after the restart every transition once, in order', async () => {
+      const redis = new PrivateRedis(18_000 + Math.floor(Math.random() * 2_000));
+      await redis.start();
+      cleanup.push(() => redis.stop());
+      const simulator = await startSimulator({ stepMs: 700 });
+      cleanup.push(() => simulator.stop());
+      const servers = await replicas(3, simulator, redis.url);
+
+      // Load before the faults: 300 subscribers over 10 jobs on the three replicas.
+      const before: Subscription[] = [];
+      for (const server of servers) {
+        const client = connect(server.wsUrl);
+        cleanup.push(() => client.dispose());
+        for (let k = 0; k < 100; k++)
+          before.push(subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId: `before-restart-${k % 10}` }] }));
       }
-    }
-    await Promise.all(after.map((a) => a.sub.completed));
-    const got = after.map((a) => `${a.jobId}: ${seen(a.sub).join(' ')}`);
-    expect(got).toEqual(after.map((a) => `${a.jobId}: ${LIFECYCLE.join(' ')}`));
-  }, 30_000);
-});
+      await Promise.all(before.map((s) => s.next()));
+
+      // One replica dies without releasing anything, then Redis goes away for 3 s and comes back empty.
+      const [dead, ...survivors] = servers;
+      await dead!.crash();
+      await redis.stop();
+      await new Promise((r) => setTimeout(r, 3_000));
+      await redis.start();
+
+      // Subscribed at once: the survivors' connections are still reconnecting.
+      const after: { jobId: string; sub: Subscription }[] = [];
+      for (const server of survivors) {
+        const client = connect(server.wsUrl);
+        cleanup.push(() => client.dispose());
+        for (let j = 0; j < 4; j++) {
+          const jobId = `after-restart-${j}`;
+          after.push({ jobId, sub: subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId }] }) });
+        }
+      }
+      await Promise.all(after.map((a) => a.sub.completed));
+      const got = after.map((a) => `${a.jobId}: ${seen(a.sub).join(' ')}`);
+      expect(got).toEqual(after.map((a) => `${a.jobId}: ${LIFECYCLE.join(' ')}`));
+    }, 30_000);
+  },
+);

@@ -6,10 +6,24 @@ import { connect, subscribe, type Subscription } from '../helpers/ws-client.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const WATCH = /* GraphQL */ `
-  subscription($refs: [JobRef!]!) {
+  subscription ($refs: [JobRef!]!) {
     jobStatusChanged(refs: $refs) {
-      previousState previousRawStatus state rawStatus terminal sequence at
-      job { __typename ... on CloudJob { jobId state rawStatus terminal } }
+      previousState
+      previousRawStatus
+      state
+      rawStatus
+      terminal
+      sequence
+      at
+      job {
+        __typename
+        ... on CloudJob {
+          jobId
+          state
+          rawStatus
+          terminal
+        }
+      }
     }
   }
 `;
@@ -37,21 +51,17 @@ async function start(options: { env?: Record<string, string>; stepMs?: number } 
   servers.push(server);
   const client = connect(server.wsUrl);
   closers.push(() => client.dispose());
-  const { engine } = server.services;
-  /** Advances the shared manual clock in steps, letting I/O and WebSocket traffic settle between. */
+  /** Advances the shared manual clock in steps, letting provider calls and WebSocket traffic settle between. */
   const run = async (ms: number, step = 250) => {
     for (let t = 0; t < ms; t += step) {
-      await clock.advance(step, async () => {
-        await new Promise((r) => setImmediate(r));
-        await engine.whenIdle();
-      });
+      await clock.advance(step, () => server.settled());
       await new Promise((r) => setTimeout(r, 1));
     }
   };
-  /** Waits in real time until the engine polls something (the subscription reached the server). */
+  /** Waits in real time until the server polls something (the subscription reached it). */
   const untilPolling = async (n = 1) => {
-    await waitUntil(() => engine.activePollers >= n, 2500);
-    expect(engine.activePollers).toBeGreaterThanOrEqual(n);
+    await waitUntil(async () => (await server.pollersActive()) >= n, 2500);
+    expect(await server.pollersActive()).toBeGreaterThanOrEqual(n);
   };
   return { clock, server, client, run, untilPolling };
 }
@@ -69,21 +79,34 @@ describe('jobStatusChanged over graphql-ws', () => {
     await untilPolling();
     await run(11 * 60_000, 1_000);
     await sub.completed;
-    expect(transitions(sub)).toEqual(['∅→LAUNCHING', 'LAUNCHING→RUNNING', 'RUNNING→SCALING', 'SCALING→RUNNING', 'RUNNING→FINISHED']);
+    expect(transitions(sub)).toEqual([
+      '∅→LAUNCHING',
+      'LAUNCHING→RUNNING',
+      'RUNNING→SCALING',
+      'SCALING→RUNNING',
+      'RUNNING→FINISHED',
+    ]);
     const changes = sub.results.map((r) => r.data!.jobStatusChanged as Change);
     expect(changes[0]).toMatchObject({ previousState: null, state: 'PENDING', sequence: 1, terminal: false });
     expect(changes.at(-1)).toMatchObject({ previousState: 'RUNNING', state: 'SUCCEEDED', terminal: true, sequence: 5 });
     expect(changes.map((c) => c.sequence)).toEqual([1, 2, 3, 4, 5]);
     // Adaptive interval: a 10-minute job polled far less often than once a second.
     const polls = server.simulator.fakes.DLI.requests.length;
-    console.info(`[subscription] 10-minute DLI lifecycle: ${changes.length} events, ${polls} provider calls (a fixed 1 s poll would make ~600)`);
+    console.info(
+      `[subscription] 10-minute DLI lifecycle: ${changes.length} events, ${polls} provider calls (a fixed 1 s poll would make ~600)`,
+    );
     expect(polls).toBeGreaterThan(5);
     expect(polls).toBeLessThan(80);
   });
 
   it('follows Workspace v1 3→2→1 and NLB processing→Succeeded in one subscription', async () => {
     const { client, run, untilPolling } = await start({ env: { JOBS_WORKSPACE_API: 'v1' } });
-    const sub = subscribe(client, WATCH, { refs: [{ provider: 'WORKSPACE', jobId: '575768277444198400' }, { provider: 'NLB', jobId: 'nlb-job-1' }] });
+    const sub = subscribe(client, WATCH, {
+      refs: [
+        { provider: 'WORKSPACE', jobId: '575768277444198400' },
+        { provider: 'NLB', jobId: 'nlb-job-1' },
+      ],
+    });
     await untilPolling(2);
     await run(20_000);
     await sub.completed;
@@ -104,8 +127,14 @@ describe('jobStatusChanged over graphql-ws', () => {
     await untilPolling(1);
     await run(10_000);
     await sub.completed;
-    const errors = sub.results.flatMap((r) => r.errors ?? []).map((e) => `${(e.extensions?.ref as { jobId: string }).jobId}:${e.extensions?.code}`);
-    expect(errors.sort()).toEqual(['bad id:BAD_USER_INPUT', 'job-forbidden:PROVIDER_FORBIDDEN', 'job-notfound:JOB_NOT_FOUND']);
+    const errors = sub.results
+      .flatMap((r) => r.errors ?? [])
+      .map((e) => `${(e.extensions?.ref as { jobId: string }).jobId}:${e.extensions?.code}`);
+    expect(errors.sort()).toEqual([
+      'bad id:BAD_USER_INPUT',
+      'job-forbidden:PROVIDER_FORBIDDEN',
+      'job-notfound:JOB_NOT_FOUND',
+    ]);
     expect(transitions(sub, 'fine')).toEqual(['∅→processing', 'processing→Succeeded']);
   });
 
@@ -113,14 +142,19 @@ describe('jobStatusChanged over graphql-ws', () => {
     const { server, run, untilPolling } = await start({ stepMs: 5_000 });
     const clients = Array.from({ length: 10 }, () => connect(server.wsUrl));
     closers.push(...clients.map((c) => () => c.dispose()));
-    const subs = clients.flatMap((c) => Array.from({ length: 5 }, () => subscribe(c, WATCH, { refs: [{ provider: 'CFW', jobId: 'shared-job' }] })));
+    const subs = clients.flatMap((c) =>
+      Array.from({ length: 5 }, () => subscribe(c, WATCH, { refs: [{ provider: 'CFW', jobId: 'shared-job' }] })),
+    );
     await untilPolling(1);
     await waitUntil(() => server.simulator.fakes.CFW.requests.length > 0, 1000);
     await run(30_000);
     await Promise.all(subs.map((s) => s.completed));
     const polls = server.simulator.fakes.CFW.requests.length;
-    console.info(`[subscription] 50 subscribers on one CFW job: ${polls} provider calls, ${subs.reduce((n, x) => n + x.results.length, 0)} events delivered`);
-    expect(polls).toBe(server.services.engine.fetches);
+    console.info(
+      `[subscription] 50 subscribers on one CFW job: ${polls} provider calls, ${subs.reduce((n, x) => n + x.results.length, 0)} events delivered`,
+    );
+    // No query ran: every provider call (`/metrics`) was a poll, and each reached the fake once (no retries).
+    expect(polls).toBe(await server.metric('jobs_provider_call_duration_seconds_count'));
     expect(polls).toBeLessThan(15);
     for (const s of subs) expect(transitions(s)).toEqual(['∅→Running', 'Running→Success']);
   });
@@ -132,8 +166,8 @@ describe('jobStatusChanged over graphql-ws', () => {
     await untilPolling();
     await run(3_000);
     sub.unsubscribe();
-    await waitUntil(() => server.services.engine.activePollers === 0, 1000);
-    expect(server.services.engine.activePollers).toBe(0);
+    await waitUntil(async () => (await server.pollersActive()) === 0, 1000);
+    expect(await server.pollersActive()).toBe(0);
     const after = server.simulator.fakes.DLI.requests.length;
     await run(60_000, 5_000);
     expect(server.simulator.fakes.DLI.requests.length).toBe(after);
@@ -142,13 +176,16 @@ describe('jobStatusChanged over graphql-ws', () => {
     subscribe(other, WATCH, { refs: [{ provider: 'DLI', jobId: 'forever' }] });
     await untilPolling();
     await other.dispose();
-    await waitUntil(() => server.services.engine.activePollers === 0, 1000);
-    expect(server.services.engine.activePollers).toBe(0);
+    await waitUntil(async () => (await server.pollersActive()) === 0, 1000);
+    expect(await server.pollersActive()).toBe(0);
   });
 
   it('backs off on 5xx and throttling without sending any event, then carries on', async () => {
     // Retries inside one call stay short, so the engine's own (manual-clock) backoff is what we see.
-    const { server, client, run, untilPolling } = await start({ stepMs: 20_000, env: { JOBS_RETRY_MAX_ATTEMPTS: '1' } });
+    const { server, client, run, untilPolling } = await start({
+      stepMs: 20_000,
+      env: { JOBS_RETRY_MAX_ATTEMPTS: '1' },
+    });
     const dli = server.simulator.fakes.DLI;
     const sub = subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId: 'flaky-dli' }] });
     await untilPolling();
@@ -156,7 +193,11 @@ describe('jobStatusChanged over graphql-ws', () => {
     expect(transitions(sub)).toEqual(['∅→LAUNCHING']);
     dli.enqueueFaults(
       { status: 500, body: { error_code: 'DLI.0999', error_msg: 'Internal server error' } },
-      { status: 429, headers: { 'retry-after': '3' }, body: { error_code: 'APIGW.0308', error_msg: 'The throttling threshold has been reached' } },
+      {
+        status: 429,
+        headers: { 'retry-after': '3' },
+        body: { error_code: 'APIGW.0308', error_msg: 'The throttling threshold has been reached' },
+      },
       { status: 503, body: '<html><body>Service Unavailable</body></html>' },
     );
     await run(15_000);
@@ -164,7 +205,13 @@ describe('jobStatusChanged over graphql-ws', () => {
     expect(sub.results.every((r) => !r.errors)).toBe(true);
     await run(120_000, 1_000);
     await sub.completed;
-    expect(transitions(sub)).toEqual(['∅→LAUNCHING', 'LAUNCHING→RUNNING', 'RUNNING→SCALING', 'SCALING→RUNNING', 'RUNNING→FINISHED']);
+    expect(transitions(sub)).toEqual([
+      '∅→LAUNCHING',
+      'LAUNCHING→RUNNING',
+      'RUNNING→SCALING',
+      'SCALING→RUNNING',
+      'RUNNING→FINISHED',
+    ]);
   });
 
   it('refuses more than the configured number of refs with BAD_USER_INPUT', async () => {
@@ -177,7 +224,7 @@ describe('jobStatusChanged over graphql-ws', () => {
   });
 
   it('closes sockets with 1001 on shutdown and stops every poller', async () => {
-    const { server, client, untilPolling } = await start();
+    const { server, client, clock, untilPolling } = await start();
     server.simulator.jobs.pin('NLB', 'long-nlb', 'processing');
     subscribe(client, WATCH, { refs: [{ provider: 'NLB', jobId: 'long-nlb' }] });
     await untilPolling();
@@ -185,6 +232,10 @@ describe('jobStatusChanged over graphql-ws', () => {
     servers.splice(servers.indexOf(server), 1);
     await waitUntil(() => client.closeCodes.length > 0, 1000);
     expect(client.closeCodes).toContain(CLOSE_GOING_AWAY);
-    expect(server.services.engine.activePollers).toBe(0);
+    // Every poller stopped: no poll is scheduled any more, and time passing calls nobody.
+    expect(clock.pending).toBe(0);
+    const calls = server.providerCalls();
+    await clock.advance(60_000);
+    expect(server.providerCalls()).toBe(calls);
   });
 });

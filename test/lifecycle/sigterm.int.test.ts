@@ -14,6 +14,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../helpers/wait.js';
 import { connect, subscribe } from '../helpers/ws-client.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -71,90 +72,125 @@ describe('SIGTERM during load', () => {
     });
     child.stdout!.setEncoding('utf8').on('data', (d: string) => stdout.push(d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d));
-    exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })));
+    exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })),
+    );
     void exited.then(() => (gone = true));
-    for (let i = 0; i < 300; i++) {
-      const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status === 200, () => false);
-      if (ready) return;
-      if (gone) break;
-      await sleep(100);
-    }
-    throw new Error(`server did not become ready on port ${port}: ${stderr.join('')}`);
+    let ready = false;
+    const readyz = () =>
+      fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+    await waitUntil(async () => (ready = await readyz()) || gone, 30_000, 100);
+    if (!ready) throw new Error(`server did not become ready on port ${port}: ${stderr.join('')}`);
   }, 60_000);
 
   afterAll(() => {
     if (child && !gone) child.kill('SIGKILL');
   });
 
-  it('drains every in-flight query, closes the WebSocket with 1001, refuses new connections and exits 0 within 10 s', { timeout: 60_000 }, async () => {
-    const url = `http://127.0.0.1:${port}/graphql`;
-    // One warm connection per query, like a router's pool.
-    const pool = new Agent({ connections: QUERIES, keepAliveTimeout: 60_000 });
-    await Promise.all(Array.from({ length: QUERIES }, () => fetch(`http://127.0.0.1:${port}/healthz`, { dispatcher: pool }).then((r) => r.text())));
-    const client = connect(`ws://127.0.0.1:${port}/graphql`);
-    const sub = subscribe(client, 'subscription { jobStatusChanged(refs: [{provider: DLI, jobId: "sigterm-watch"}]) { state rawStatus } }');
-    expect((await sub.next(10_000)).data).toMatchObject({ jobStatusChanged: { state: 'PENDING', rawStatus: 'LAUNCHING' } });
+  it(
+    'drains every in-flight query, closes the WebSocket with 1001, refuses new connections and exits 0 within 10 s',
+    { timeout: 60_000 },
+    async () => {
+      const url = `http://127.0.0.1:${port}/graphql`;
+      // One warm connection per query, like a router's pool.
+      const pool = new Agent({ connections: QUERIES, keepAliveTimeout: 60_000 });
+      await Promise.all(
+        Array.from({ length: QUERIES }, () =>
+          fetch(`http://127.0.0.1:${port}/healthz`, { dispatcher: pool }).then((r) => r.text()),
+        ),
+      );
+      const client = connect(`ws://127.0.0.1:${port}/graphql`);
+      const sub = subscribe(
+        client,
+        'subscription { jobStatusChanged(refs: [{provider: DLI, jobId: "sigterm-watch"}]) { state rawStatus } }',
+      );
+      expect((await sub.next(10_000)).data).toMatchObject({
+        jobStatusChanged: { state: 'PENDING', rawStatus: 'LAUNCHING' },
+      });
 
-    const started = performance.now();
-    const load = Array.from({ length: QUERIES }, async (_, q) => {
-      const refs = Array.from({ length: REFS_PER_QUERY }, (_, r) => `{provider: ${PROVIDERS[r % PROVIDERS.length]}, jobId: "sigterm-${q}-${r}"}`);
-      try {
-        const res = await fetch(url, {
-          dispatcher: pool,
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ query: `{ jobs(refs: [${refs.join(', ')}]) { __typename ... on CloudJob { jobId state } } }` }),
-        });
-        const body = (await res.json()) as { data?: { jobs: ({ jobId: string; state: string } | null)[] }; errors?: unknown[] };
-        return { status: res.status, body, at: performance.now() };
-      } catch (err) {
-        // A reset connection: the query was dropped, not drained.
-        const cause = (err as { cause?: { code?: string } }).cause?.code ?? String(err);
-        return { status: 0, body: { errors: [`request failed: ${cause}`] } as { data?: { jobs: ({ jobId: string; state: string } | null)[] }; errors?: unknown[] }, at: performance.now() };
+      const started = performance.now();
+      const load = Array.from({ length: QUERIES }, async (_, q) => {
+        const refs = Array.from(
+          { length: REFS_PER_QUERY },
+          (_, r) => `{provider: ${PROVIDERS[r % PROVIDERS.length]}, jobId: "sigterm-${q}-${r}"}`,
+        );
+        try {
+          const res = await fetch(url, {
+            dispatcher: pool,
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              query: `{ jobs(refs: [${refs.join(', ')}]) { __typename ... on CloudJob { jobId state } } }`,
+            }),
+          });
+          const body = (await res.json()) as {
+            data?: { jobs: ({ jobId: string; state: string } | null)[] };
+            errors?: unknown[];
+          };
+          return { status: res.status, body, at: performance.now() };
+        } catch (err) {
+          // A reset connection: the query was dropped, not drained.
+          const cause = (err as { cause?: { code?: string } }).cause?.code ?? String(err);
+          return {
+            status: 0,
+            body: { errors: [`request failed: ${cause}`] } as {
+              data?: { jobs: ({ jobId: string; state: string } | null)[] };
+              errors?: unknown[];
+            },
+            at: performance.now(),
+          };
+        }
+      });
+      // Let every request reach the server, then signal while they are being answered.
+      await sleep(50);
+      const signalledAt = performance.now();
+      child.kill('SIGTERM');
+
+      // While it drains, the listener is gone: a new connection is refused before the process exits.
+      let refusedAt: number | null = null;
+      await waitUntil(async () => {
+        if (!gone && !(await accepts(port))) refusedAt = performance.now();
+        return refusedAt !== null || gone;
+      }, 10_000);
+
+      const results = await Promise.all(load);
+      const exit = await exited;
+      const drainMs = Math.round(exit.at - signalledAt);
+      const lastAnswerMs = Math.round(Math.max(...results.map((r) => r.at)) - signalledAt);
+      console.log(
+        `[sigterm] load started ${Math.round(signalledAt - started)} ms before SIGTERM; last query answered ${lastAnswerMs} ms after it; ` +
+          `connections refused from ${refusedAt === null ? 'never' : Math.round(refusedAt - signalledAt)} ms; process exited after ${drainMs} ms`,
+      );
+
+      // The queries really were in flight: none had been answered when the signal went out.
+      expect(results.filter((r) => r.at < signalledAt)).toHaveLength(0);
+      expect(results.map((r) => r.status)).toEqual(Array(QUERIES).fill(200));
+      for (const r of results) {
+        expect(r.body.errors).toBeUndefined();
+        expect(r.body.data?.jobs).toHaveLength(REFS_PER_QUERY);
+        expect(r.body.data?.jobs.every((j) => j !== null && ['PENDING', 'RUNNING'].includes(j.state))).toBe(true);
       }
-    });
-    // Let every request reach the server, then signal while they are being answered.
-    await sleep(50);
-    const signalledAt = performance.now();
-    child.kill('SIGTERM');
+      expect(refusedAt).not.toBeNull();
+      expect(refusedAt!).toBeLessThan(exit.at);
 
-    // While it drains, the listener is gone: a new connection is refused before the process exits.
-    let refusedAt: number | null = null;
-    while (refusedAt === null && !gone) {
-      if (!(await accepts(port))) refusedAt = performance.now();
-      else await sleep(5);
-    }
+      await sub.completed.catch(() => undefined);
+      expect(client.closeCodes).toContain(1001);
 
-    const results = await Promise.all(load);
-    const exit = await exited;
-    const drainMs = Math.round(exit.at - signalledAt);
-    const lastAnswerMs = Math.round(Math.max(...results.map((r) => r.at)) - signalledAt);
-    console.log(
-      `[sigterm] load started ${Math.round(signalledAt - started)} ms before SIGTERM; last query answered ${lastAnswerMs} ms after it; ` +
-        `connections refused from ${refusedAt === null ? 'never' : Math.round(refusedAt - signalledAt)} ms; process exited after ${drainMs} ms`,
-    );
-
-    // The queries really were in flight: none had been answered when the signal went out.
-    expect(results.filter((r) => r.at < signalledAt)).toHaveLength(0);
-    expect(results.map((r) => r.status)).toEqual(Array(QUERIES).fill(200));
-    for (const r of results) {
-      expect(r.body.errors).toBeUndefined();
-      expect(r.body.data?.jobs).toHaveLength(REFS_PER_QUERY);
-      expect(r.body.data?.jobs.every((j) => j !== null && ['PENDING', 'RUNNING'].includes(j.state))).toBe(true);
-    }
-    expect(refusedAt).not.toBeNull();
-    expect(refusedAt!).toBeLessThan(exit.at);
-
-    await sub.completed.catch(() => undefined);
-    expect(client.closeCodes).toContain(1001);
-
-    expect(exit).toMatchObject({ code: 0, signal: null });
-    expect(drainMs).toBeLessThan(10_000);
-    expect(await accepts(port)).toBe(false);
-    const logs = stdout.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; signal?: string });
-    expect(logs.some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM')).toBe(true);
-    expect(stderr.join('')).toBe('');
-    await client.dispose();
-    await pool.close();
-  });
+      expect(exit).toMatchObject({ code: 0, signal: null });
+      expect(drainMs).toBeLessThan(10_000);
+      expect(await accepts(port)).toBe(false);
+      const logs = stdout
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { msg: string; signal?: string });
+      expect(logs.some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM')).toBe(true);
+      expect(stderr.join('')).toBe('');
+      await client.dispose();
+      await pool.close();
+    },
+  );
 });

@@ -14,7 +14,12 @@ afterEach(async () => {
 });
 
 /** Fast retries; a breaker that no test here comes near. */
-const FAST = { JOBS_RETRY_MAX_ATTEMPTS: '3', JOBS_RETRY_BASE_MS: '5', JOBS_RETRY_MAX_DELAY_MS: '100', JOBS_BREAKER_THRESHOLD: '100' };
+const FAST = {
+  JOBS_RETRY_MAX_ATTEMPTS: '3',
+  JOBS_RETRY_BASE_MS: '5',
+  JOBS_RETRY_MAX_DELAY_MS: '100',
+  JOBS_BREAKER_THRESHOLD: '100',
+};
 
 async function start(env: Record<string, string>) {
   const server = await startTestServer({ env: { ...FAST, ...env } });
@@ -23,7 +28,8 @@ async function start(env: Record<string, string>) {
 }
 
 const JOB = 'query($ref: JobRef!) { job(ref: $ref) { ... on CloudJob { jobId state } } }';
-const queryJob = (server: TestServer, provider: ProviderName, jobId: string) => server.query<{ job: { jobId: string } | null }>(JOB, { ref: { provider, jobId } });
+const queryJob = (server: TestServer, provider: ProviderName, jobId: string) =>
+  server.query<{ job: { jobId: string } | null }>(JOB, { ref: { provider, jobId } });
 
 async function scrape(server: TestServer): Promise<string> {
   return (await fetch(server.url.replace(/\/graphql$/, '/metrics'))).text();
@@ -37,11 +43,19 @@ function sample(text: string, name: string, provider: string): number | undefine
 
 const APIGW_0308: FakeFault = {
   status: 429,
-  body: { error_code: 'APIGW.0308', error_msg: 'The throttling threshold has been reached: policy user over ratelimit,limit:200,time:1 second' },
+  body: {
+    error_code: 'APIGW.0308',
+    error_msg: 'The throttling threshold has been reached: policy user over ratelimit,limit:200,time:1 second',
+  },
 };
 const THROTTLING_USER: FakeFault = {
   status: 400,
-  body: { RequestId: 'F00D0000-0000-0000-0000-000000000003', HostId: 'fake', Code: 'Throttling.User', Message: 'Request was denied due to user flow control.' },
+  body: {
+    RequestId: 'F00D0000-0000-0000-0000-000000000003',
+    HostId: 'fake',
+    Code: 'Throttling.User',
+    Message: 'Request was denied due to user flow control.',
+  },
 };
 
 describe('jobs_provider_throttled_total', () => {
@@ -54,7 +68,9 @@ describe('jobs_provider_throttled_total', () => {
 
     expect((await queryJob(server, 'WORKSPACE', 'throttled-once')).errors).toBeUndefined();
     expect((await queryJob(server, 'DATAWORKS', 'throttled-once')).errors).toBeUndefined();
-    expect((await queryJob(server, 'CFW', 'throttled-always')).errors?.[0]?.extensions?.code).toBe('PROVIDER_THROTTLED');
+    expect((await queryJob(server, 'CFW', 'throttled-always')).errors?.[0]?.extensions?.code).toBe(
+      'PROVIDER_THROTTLED',
+    );
     expect([WORKSPACE.requests.length, DATAWORKS.requests.length, CFW.requests.length]).toEqual([2, 2, 3]);
 
     const text = await scrape(server);
@@ -67,7 +83,12 @@ describe('jobs_provider_throttled_total', () => {
   it('does not count calls our own rate limit refused; those have their own counter, one per refusal', async () => {
     // One token a second and a call deadline too short to wait for the next: after the first
     // query, the others are refused at once without a request.
-    const server = await start({ JOBS_RATE_LIMIT_PER_SEC: '1', JOBS_RATE_LIMIT_BURST: '1', JOBS_CALL_DEADLINE_MS: '500', JOBS_PROVIDER_DEADLINE_MS: '300' });
+    const server = await start({
+      JOBS_RATE_LIMIT_PER_SEC: '1',
+      JOBS_RATE_LIMIT_BURST: '1',
+      JOBS_CALL_DEADLINE_MS: '500',
+      JOBS_PROVIDER_DEADLINE_MS: '300',
+    });
     const dli = server.simulator.fakes.DLI;
     const results = await Promise.all(Array.from({ length: 4 }, (_, i) => queryJob(server, 'DLI', `local-${i}`)));
     const refused = results.filter((r) => r.errors?.[0]?.extensions?.code === 'PROVIDER_THROTTLED');

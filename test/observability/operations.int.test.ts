@@ -13,7 +13,8 @@ function captureLogs() {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       cb();
     },
   });
@@ -30,7 +31,10 @@ const base = (s: TestServer) => s.url.replace(/\/graphql$/, '');
 
 describe('operations endpoints', () => {
   it('exposes provider latency, transitions, pollers, subscriptions and process metrics on /metrics', async () => {
-    const server = await start({ stepMs: 100, env: { JOBS_POLL_MIN_INTERVAL_MS: '50', JOBS_POLL_MAX_INTERVAL_MS: '100' } });
+    const server = await start({
+      stepMs: 100,
+      env: { JOBS_POLL_MIN_INTERVAL_MS: '50', JOBS_POLL_MAX_INTERVAL_MS: '100' },
+    });
     await server.query('{ job(ref: {provider: DLI, jobId: "m-1"}) { __typename } }');
     await server.query('{ job(ref: {provider: NLB, jobId: "m-notfound"}) { __typename } }');
     const client = connect(server.wsUrl);
@@ -82,8 +86,19 @@ describe('operations endpoints', () => {
     });
     expect(res.headers.get('x-request-id')).toBe(traceId);
     const call = lines.find((l) => l.msg === 'provider call');
-    expect(call).toMatchObject({ level: 20, requestId: traceId, provider: 'WORKSPACE', jobId: 'log-1', outcome: 'ok', service: 'jobs-subgraph' });
+    expect(call).toMatchObject({
+      level: 20,
+      requestId: traceId,
+      provider: 'WORKSPACE',
+      jobId: 'log-1',
+      outcome: 'ok',
+      service: 'jobs-subgraph',
+    });
     expect(call?.providerRequestId).toEqual(expect.any(String));
-    expect(lines.find((l) => l.msg === 'graphql operation')).toMatchObject({ level: 30, requestId: traceId, operationName: 'Probe' });
+    expect(lines.find((l) => l.msg === 'graphql operation')).toMatchObject({
+      level: 30,
+      requestId: traceId,
+      operationName: 'Probe',
+    });
   });
 });

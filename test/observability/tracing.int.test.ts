@@ -19,13 +19,19 @@ async function startCollector() {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[];
+      };
       for (const rs of body.resourceSpans) for (const ss of rs.scopeSpans) spans.push(...ss.spans);
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { spans, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(r)) };
+  return {
+    spans,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
 const attr = (s: OtlpSpan, key: string) => s.attributes.find((a) => a.key === key)?.value.stringValue;
@@ -47,7 +53,10 @@ describe('OpenTelemetry tracing', () => {
     const res = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${parent}-01` },
-      body: JSON.stringify({ query: 'query Traced { jobs(refs: [{provider: DLI, jobId: "t-1"}, {provider: NLB, jobId: "t-2"}]) { __typename } }' }),
+      body: JSON.stringify({
+        query:
+          'query Traced { jobs(refs: [{provider: DLI, jobId: "t-1"}, {provider: NLB, jobId: "t-2"}]) { __typename } }',
+      }),
     });
     expect(res.status).toBe(200);
     await server.stop(); // flushes the exporter

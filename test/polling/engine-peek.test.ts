@@ -13,12 +13,18 @@ describe('PollEngine.latest', () => {
     const clock = new ManualClock();
     const client = new ScriptedClient();
     client.script('j', 'processing', 'Succeeded');
-    engine = new PollEngine({ registry: new ProviderRegistry({ clients: { NLB: client } }), clock, minIntervalMs: 1_000, terminalTtlMs: 60_000, random: () => 0.5 });
-    const e = engine;
-    const advance = (ms: number) => clock.advance(ms, async () => {
-      await new Promise((r) => setImmediate(r));
-      await e.whenIdle();
+    engine = new PollEngine({
+      registry: new ProviderRegistry({ clients: { NLB: client } }),
+      clock,
+      minIntervalMs: 1_000,
+      terminalTtlMs: 60_000,
+      random: () => 0.5,
     });
+    const advance = (ms: number) =>
+      clock.advance(ms, async () => {
+        await new Promise((r) => setImmediate(r));
+        await client.idle();
+      });
     const id = toGlobalId(nlbKey('j'));
     expect(engine.latest(id)).toBeUndefined();
     engine.watch(nlbKey('j'), () => {});

@@ -60,7 +60,9 @@ describe('build:ui', () => {
 
   it('builds the page on a fresh clone and prints nothing on stdout', async () => {
     cold = await buildUi(copy);
-    expect((await readFile(path.join(dist, 'index.html'), 'utf8'))).toContain('<script type="module" src="/graphiql/main-');
+    expect(await readFile(path.join(dist, 'index.html'), 'utf8')).toContain(
+      '<script type="module" src="/graphiql/main-',
+    );
     expect(cold.stdout).toBe('');
   }, 90_000);
 
@@ -77,14 +79,18 @@ describe('build:ui', () => {
   it.each([
     ['ui/examples.ts', 'A job starts when first asked for', 'A job (changed-7f3a) starts when first asked for'],
     ['src/job-id-syntax.ts', 'Job ids must be', 'Job ids (changed-9c2e) must be'],
-  ])('rebuilds when %s changed', async (file, from, to) => {
-    const source = await readFile(path.join(copy, file), 'utf8');
-    expect(source).toContain(from);
-    await writeFile(path.join(copy, file), source.replace(from, to));
-    const changed = await buildUi(copy);
-    expect(changed.stdout).toBe('');
-    const main = (await readdir(path.join(dist, 'assets'))).find((f) => /^main-.*\.js$/.test(f));
-    expect(main).toBeDefined();
-    expect(await readFile(path.join(dist, 'assets', main!), 'utf8')).toContain(/\((changed-\w+)\)/.exec(to)![1]);
-  }, 90_000);
+  ])(
+    'rebuilds when %s changed',
+    async (file, from, to) => {
+      const source = await readFile(path.join(copy, file), 'utf8');
+      expect(source).toContain(from);
+      await writeFile(path.join(copy, file), source.replace(from, to));
+      const changed = await buildUi(copy);
+      expect(changed.stdout).toBe('');
+      const main = (await readdir(path.join(dist, 'assets'))).find((f) => /^main-.*\.js$/.test(f));
+      expect(main).toBeDefined();
+      expect(await readFile(path.join(dist, 'assets', main!), 'utf8')).toContain(/\((changed-\w+)\)/.exec(to)![1]);
+    },
+    90_000,
+  );
 });

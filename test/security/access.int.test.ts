@@ -31,7 +31,10 @@ describe('router secret', () => {
   it('closes a graphql-ws connection without the secret with 4403 and accepts one with it', async () => {
     const server = await start({ ROUTER_SECRET: 's3cret-value' });
     const anonymous = connect(server.wsUrl);
-    const denied = subscribe(anonymous, 'subscription { jobStatusChanged(refs: [{provider: NLB, jobId: "x"}]) { state } }');
+    const denied = subscribe(
+      anonymous,
+      'subscription { jobStatusChanged(refs: [{provider: NLB, jobId: "x"}]) { state } }',
+    );
     await denied.completed.catch(() => undefined);
     expect(anonymous.closeCodes).toContain(4403);
     const router = connect(server.wsUrl, { connectionParams: { routerSecret: 's3cret-value' } });
@@ -63,12 +66,18 @@ describe('limits', () => {
     expect(tooManyAliases.status).toBe(400);
     expect(tooManyAliases.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(tooManyAliases.errors?.[0]?.message).toMatch(/alias/i);
-    const deep = await server.query('{ job(ref: {provider: WORKSPACE, jobId: "d"}) { ... on WorkspaceJob { subJobs { entities { resourceId } } } } }');
+    const deep = await server.query(
+      '{ job(ref: {provider: WORKSPACE, jobId: "d"}) { ... on WorkspaceJob { subJobs { entities { resourceId } } } } }',
+    );
     expect(deep.errors?.[0]?.message).toMatch(/depth/i);
     const big = await server.query(`{ job(ref: {provider: NLB, jobId: "${'x'.repeat(3000)}"}) { __typename } }`);
     expect(big.status).toBe(413);
     expect(big.errors?.[0]?.extensions?.code).toBe('PAYLOAD_TOO_LARGE');
-    const batch = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]) });
+    const batch = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]),
+    });
     expect(batch.status).toBe(400);
     expect(server.providerCalls()).toBe(0);
   });
@@ -83,7 +92,10 @@ describe('limits', () => {
     await a.next();
     await b.next();
     const c = subscribe(client, q);
-    const refused = await c.completed.then(() => null, (e: unknown) => e);
+    const refused = await c.completed.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(JSON.stringify(refused)).toContain('TOO_MANY_SUBSCRIPTIONS');
     const second = connect(server.wsUrl);
     const s2 = subscribe(second, q);
@@ -102,13 +114,19 @@ describe('limits', () => {
     expect(http.errors?.[0]?.message).not.toMatch(/Did you mean/);
     const client = connect(prod.wsUrl);
     const sub = subscribe(client, typo);
-    const err = await sub.completed.then(() => null, (e: unknown) => e);
+    const err = await sub.completed.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(JSON.stringify(err)).toContain('Cannot query field');
     expect(JSON.stringify(err)).not.toMatch(/Did you mean/);
     await client.dispose();
     const dev = await start({});
     const devClient = connect(dev.wsUrl);
-    const devErr = await subscribe(devClient, typo).completed.then(() => null, (e: unknown) => e);
+    const devErr = await subscribe(devClient, typo).completed.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(JSON.stringify(devErr)).toMatch(/Did you mean/);
     await devClient.dispose();
   });
@@ -118,6 +136,8 @@ describe('limits', () => {
     const res = await prod.query('{ __schema { queryType { name } } }');
     expect(res.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const enabled = await start({ NODE_ENV: 'production', JOBS_MODE: 'simulator', JOBS_INTROSPECTION: 'true' });
-    expect((await enabled.query('{ __schema { queryType { name } } }')).data).toMatchObject({ __schema: { queryType: { name: 'Query' } } });
+    expect((await enabled.query('{ __schema { queryType { name } } }')).data).toMatchObject({
+      __schema: { queryType: { name: 'Query' } },
+    });
   });
 });

@@ -62,7 +62,14 @@ const logLines: string[] = [];
 type Fakes = Record<ProviderName, FakeProviderServer>;
 
 async function startFakes(jobs: SimulatedJobs): Promise<Fakes> {
-  const alibaba = { jobs, credentials: { accessKeyId: ALIBABA_AK, accessKeySecret: SECRET.alibabaSecret, securityToken: SECRET.alibabaStsToken } };
+  const alibaba = {
+    jobs,
+    credentials: {
+      accessKeyId: ALIBABA_AK,
+      accessKeySecret: SECRET.alibabaSecret,
+      securityToken: SECRET.alibabaStsToken,
+    },
+  };
   const huawei = { jobs, auth: { ak: HUAWEI_AK, sk: SECRET.huaweiSk }, token: SECRET.huaweiIamToken };
   const fakes: Fakes = {
     DATAWORKS: createDataWorksFake(alibaba),
@@ -83,8 +90,23 @@ function echoingGateway(): FakeProviderServer {
   return new FakeProviderServer('ECHO', (req) => {
     const quoted = `${req.method}|${req.path}|${req.rawQuery}|${JSON.stringify(req.headers)}`;
     return req.path === '/'
-      ? { status: 400, headers: { 'x-acs-request-id': 'ECHO-1' }, body: { RequestId: 'ECHO-1', Code: 'SignatureDoesNotMatch', Message: `Specified signature does not match our calculation. The server string to sign is: ${quoted}` } }
-      : { status: 401, body: { error_code: 'APIGW.0301', error_msg: `Incorrect IAM authentication information: verify aksk signature fail, canonicalRequest:${quoted}`, request_id: 'echo' } };
+      ? {
+          status: 400,
+          headers: { 'x-acs-request-id': 'ECHO-1' },
+          body: {
+            RequestId: 'ECHO-1',
+            Code: 'SignatureDoesNotMatch',
+            Message: `Specified signature does not match our calculation. The server string to sign is: ${quoted}`,
+          },
+        }
+      : {
+          status: 401,
+          body: {
+            error_code: 'APIGW.0301',
+            error_msg: `Incorrect IAM authentication information: verify aksk signature fail, canonicalRequest:${quoted}`,
+            request_id: 'echo',
+          },
+        };
   });
 }
 
@@ -95,7 +117,11 @@ interface Live {
 }
 
 /** The real server in LIVE mode against `endpoints`, logging at trace into `logLines`. */
-async function startLive(endpoints: Record<ProviderName, { url: string }>, credentials: Record<string, string>, options: { skewMs?: number } = {}): Promise<Live> {
+async function startLive(
+  endpoints: Record<ProviderName, { url: string }>,
+  credentials: Record<string, string>,
+  options: { skewMs?: number } = {},
+): Promise<Live> {
   const env = {
     PORT: '0',
     HOST: '127.0.0.1',
@@ -111,7 +137,10 @@ async function startLive(endpoints: Record<ProviderName, { url: string }>, crede
   };
   const logger = createLogger('trace', { write: (line: string) => void logLines.push(line) });
   const skew = options.skewMs ?? 0;
-  const server: RunningServer = await createServer(resolveConfig(env), { logger, ...(skew ? { now: () => new Date(Date.now() + skew) } : {}) });
+  const server: RunningServer = await createServer(resolveConfig(env), {
+    logger,
+    ...(skew ? { now: () => new Date(Date.now() + skew) } : {}),
+  });
   return { url: server.url, wsUrl: server.wsUrl, stop: () => server.stop() };
 }
 
@@ -124,28 +153,51 @@ const RIGHT_CREDENTIALS = {
   HUAWEICLOUD_SDK_SECURITY_TOKEN: SECRET.huaweiSecurityToken,
 };
 
-const JOB = 'query($ref: JobRef!) { job(ref: $ref) { __typename ... on CloudJob { id state rawStatus providerRequestId } } }';
+const JOB =
+  'query($ref: JobRef!) { job(ref: $ref) { __typename ... on CloudJob { id state rawStatus providerRequestId } } }';
 
 /** POST a query; records the whole answer (status, headers, body) and returns the parsed body. */
-async function query(server: Live, body: unknown, headers: Record<string, string> = { 'x-router-secret': SECRET.routerSecret }) {
-  const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+async function query(
+  server: Live,
+  body: unknown,
+  headers: Record<string, string> = { 'x-router-secret': SECRET.routerSecret },
+) {
+  const res = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   seen.push(`HTTP ${res.status} ${JSON.stringify([...res.headers])} ${text}`);
-  return { status: res.status, ...(JSON.parse(text) as { data?: Record<string, unknown>; errors?: { extensions?: { code?: string } }[] }) };
+  return {
+    status: res.status,
+    ...(JSON.parse(text) as { data?: Record<string, unknown>; errors?: { extensions?: { code?: string } }[] }),
+  };
 }
 
-const job = (server: Live, provider: ProviderName, jobId: string) => query(server, { query: JOB, variables: { ref: { provider, jobId } } });
-const codesOf = (res: { errors?: { extensions?: { code?: string } }[] }) => (res.errors ?? []).map((e) => e.extensions?.code);
+const job = (server: Live, provider: ProviderName, jobId: string) =>
+  query(server, { query: JOB, variables: { ref: { provider, jobId } } });
+const codesOf = (res: { errors?: { extensions?: { code?: string } }[] }) =>
+  (res.errors ?? []).map((e) => e.extensions?.code);
 const times = (n: number, f: FakeFault): FakeFault[] => Array.from({ length: n }, () => f);
 
 /** Every graphql-ws result, error and close the client saw. */
-async function watch(wsUrl: string, connectionParams: Record<string, unknown> | undefined, refs: { provider: ProviderName; jobId: string }[]) {
+async function watch(
+  wsUrl: string,
+  connectionParams: Record<string, unknown> | undefined,
+  refs: { provider: ProviderName; jobId: string }[],
+) {
   const client = connect(wsUrl, connectionParams ? { connectionParams } : {});
-  const sub = subscribe(client, 'subscription($refs: [JobRef!]!) { jobStatusChanged(refs: $refs) { sequence state rawStatus terminal job { ... on CloudJob { id providerRequestId } } } }', { refs });
+  const sub = subscribe(
+    client,
+    'subscription($refs: [JobRef!]!) { jobStatusChanged(refs: $refs) { sequence state rawStatus terminal job { ... on CloudJob { id providerRequestId } } } }',
+    { refs },
+  );
   const outcome = await Promise.race([
     sub.completed.then(
       () => 'complete',
-      (err: unknown) => `error ${err instanceof Error ? err.message : JSON.stringify(err)} ${JSON.stringify((err as { reason?: unknown })?.reason ?? null)}`,
+      (err: unknown) =>
+        `error ${err instanceof Error ? err.message : JSON.stringify(err)} ${JSON.stringify((err as { reason?: unknown })?.reason ?? null)}`,
     ),
     new Promise<string>((r) => setTimeout(() => r('still open'), 8_000)),
   ]);
@@ -164,7 +216,16 @@ describe('no secret, signature or token leaves the process', () => {
   beforeAll(async () => {
     // Anything a library prints to the console counts as output too.
     for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void consoleLines.push(args.map((a) => (a instanceof Error ? `${a.stack} ${JSON.stringify(a)}` : typeof a === 'string' ? a : JSON.stringify(a))).join(' ')));
+      vi.spyOn(console, method).mockImplementation(
+        (...args: unknown[]) =>
+          void consoleLines.push(
+            args
+              .map((a) =>
+                a instanceof Error ? `${a.stack} ${JSON.stringify(a)}` : typeof a === 'string' ? a : JSON.stringify(a),
+              )
+              .join(' '),
+          ),
+      );
     }
     fakes = await startFakes(new SimulatedJobs({ stepMs: 100 }));
     allFakes.push(...Object.values(fakes));
@@ -183,7 +244,9 @@ describe('no secret, signature or token leaves the process', () => {
       expect(res.errors, p).toBeUndefined();
       expect(res.data?.job).toMatchObject({ id: expect.stringContaining(p) });
     }
-    const many = await query(right, { query: `{ jobs(refs: [${PROVIDERS.map((p) => `{provider: ${p}, jobId: "leak-many-1"}, {provider: ${p}, jobId: "leak-notfound"}`).join(', ')}]) { __typename } }` });
+    const many = await query(right, {
+      query: `{ jobs(refs: [${PROVIDERS.map((p) => `{provider: ${p}, jobId: "leak-many-1"}, {provider: ${p}, jobId: "leak-notfound"}`).join(', ')}]) { __typename } }`,
+    });
     expect(codesOf(many)).toEqual(Array(5).fill('JOB_NOT_FOUND'));
     expect(fakes.NLB.requests.at(-1)?.headers['x-acs-security-token']).toBe(SECRET.alibabaStsToken);
     expect(fakes.DLI.requests.at(-1)?.headers['x-security-token']).toBe(SECRET.huaweiSecurityToken);
@@ -197,12 +260,33 @@ describe('no secret, signature or token leaves the process', () => {
   });
 
   it('answers provider faults with coded errors: throttling, 5xx, hangs, resets, bad bodies', async () => {
-    fakes.NLB.enqueueFaults(...times(2, { status: 400, body: { RequestId: 'R1', Code: 'Throttling.User', Message: 'Request was denied due to user flow control.' } }));
-    fakes.DLI.enqueueFaults(...times(2, { status: 429, body: { error_code: 'APIGW.0308', error_msg: 'The throttling threshold has been reached' } }));
-    fakes.DATAWORKS.enqueueFaults(...times(2, { status: 503, body: { RequestId: 'R2', Code: 'ServiceUnavailable', Message: 'The request has failed due to a temporary failure of the server.' } }));
+    fakes.NLB.enqueueFaults(
+      ...times(2, {
+        status: 400,
+        body: { RequestId: 'R1', Code: 'Throttling.User', Message: 'Request was denied due to user flow control.' },
+      }),
+    );
+    fakes.DLI.enqueueFaults(
+      ...times(2, {
+        status: 429,
+        body: { error_code: 'APIGW.0308', error_msg: 'The throttling threshold has been reached' },
+      }),
+    );
+    fakes.DATAWORKS.enqueueFaults(
+      ...times(2, {
+        status: 503,
+        body: {
+          RequestId: 'R2',
+          Code: 'ServiceUnavailable',
+          Message: 'The request has failed due to a temporary failure of the server.',
+        },
+      }),
+    );
     fakes.CFW.enqueueFaults(...times(2, { kind: 'hang' }));
     fakes.WORKSPACE.enqueueFaults(...times(2, { kind: 'reset-mid-body', partialBody: '{"job_id":"x","sta' }));
-    const codes = await Promise.all(PROVIDERS.map(async (p) => [p, codesOf(await job(right, p, `leak-fault-${p.toLowerCase()}`))]));
+    const codes = await Promise.all(
+      PROVIDERS.map(async (p) => [p, codesOf(await job(right, p, `leak-fault-${p.toLowerCase()}`))]),
+    );
     expect(Object.fromEntries(codes)).toEqual({
       DATAWORKS: ['PROVIDER_UNAVAILABLE'],
       NLB: ['PROVIDER_THROTTLED'],
@@ -210,9 +294,17 @@ describe('no secret, signature or token leaves the process', () => {
       DLI: ['PROVIDER_THROTTLED'],
       WORKSPACE: ['PROVIDER_UNAVAILABLE'],
     });
-    fakes.DLI.enqueueFaults(...times(2, { status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>502 Bad Gateway</body></html>' }));
+    fakes.DLI.enqueueFaults(
+      ...times(2, {
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+        body: '<html><body>502 Bad Gateway</body></html>',
+      }),
+    );
     fakes.NLB.enqueueFaults(...times(2, { status: 200, body: '{"RequestId":"R3","Status":"proc' }));
-    fakes.CFW.enqueueFaults(...times(2, { status: 200, body: { data: { status: { nested: true }, begin_time: 'yesterday' } } }));
+    fakes.CFW.enqueueFaults(
+      ...times(2, { status: 200, body: { data: { status: { nested: true }, begin_time: 'yesterday' } } }),
+    );
     expect(codesOf(await job(right, 'DLI', 'leak-html'))).toEqual(['PROVIDER_BAD_RESPONSE']);
     expect(codesOf(await job(right, 'NLB', 'leak-truncated'))).toEqual(['PROVIDER_BAD_RESPONSE']);
     expect(codesOf(await job(right, 'CFW', 'leak-wrong-types'))).toEqual(['PROVIDER_BAD_RESPONSE']);
@@ -221,18 +313,35 @@ describe('no secret, signature or token leaves the process', () => {
   it('refuses requests without the router secret over HTTP (401, 403) and graphql-ws (4403)', async () => {
     const ref = { provider: 'NLB', jobId: 'leak-router' };
     expect((await query(right, { query: JOB, variables: { ref } }, {})).status).toBe(401);
-    expect((await query(right, { query: JOB, variables: { ref } }, { 'x-router-secret': `${SECRET.routerSecret.slice(0, -1)}x` })).status).toBe(403);
+    expect(
+      (
+        await query(
+          right,
+          { query: JOB, variables: { ref } },
+          { 'x-router-secret': `${SECRET.routerSecret.slice(0, -1)}x` },
+        )
+      ).status,
+    ).toBe(403);
     const anonymous = await watch(right.wsUrl, undefined, [{ provider: 'NLB', jobId: 'leak-router' }]);
     expect(anonymous.closeCodes).toContain(4403);
-    const wrong = await watch(right.wsUrl, { routerSecret: 'not-the-router-secret' }, [{ provider: 'NLB', jobId: 'leak-router' }]);
+    const wrong = await watch(right.wsUrl, { routerSecret: 'not-the-router-secret' }, [
+      { provider: 'NLB', jobId: 'leak-router' },
+    ]);
     expect(wrong.closeCodes).toContain(4403);
   });
 
   it('reports wrong secrets, a wrong IAM token and a skewed clock as PROVIDER_AUTH_FAILED', async () => {
-    const wrongSecrets = await startLive(fakes, { ...RIGHT_CREDENTIALS, ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRET.wrongAlibabaSecret, HUAWEICLOUD_SDK_SK: SECRET.wrongHuaweiSk });
+    const wrongSecrets = await startLive(fakes, {
+      ...RIGHT_CREDENTIALS,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRET.wrongAlibabaSecret,
+      HUAWEICLOUD_SDK_SK: SECRET.wrongHuaweiSk,
+    });
     stops.push(wrongSecrets.stop);
-    for (const p of PROVIDERS) expect(codesOf(await job(wrongSecrets, p, `leak-wrong-${p.toLowerCase()}`)), p).toEqual(['PROVIDER_AUTH_FAILED']);
-    const watched = await watch(wrongSecrets.wsUrl, { routerSecret: SECRET.routerSecret }, [{ provider: 'DLI', jobId: 'leak-wrong-watch' }]);
+    for (const p of PROVIDERS)
+      expect(codesOf(await job(wrongSecrets, p, `leak-wrong-${p.toLowerCase()}`)), p).toEqual(['PROVIDER_AUTH_FAILED']);
+    const watched = await watch(wrongSecrets.wsUrl, { routerSecret: SECRET.routerSecret }, [
+      { provider: 'DLI', jobId: 'leak-wrong-watch' },
+    ]);
     expect(JSON.stringify(watched.results)).toContain('PROVIDER_AUTH_FAILED');
 
     const rightToken = await startLive(fakes, { HUAWEICLOUD_AUTH_TOKEN: SECRET.huaweiIamToken });
@@ -254,10 +363,16 @@ describe('no secret, signature or token leaves the process', () => {
     await echo.start();
     allFakes.push(echo);
     stops.push(() => echo.stop());
-    const server = await startLive(Object.fromEntries(PROVIDERS.map((p) => [p, echo])) as Record<ProviderName, FakeProviderServer>, RIGHT_CREDENTIALS);
+    const server = await startLive(
+      Object.fromEntries(PROVIDERS.map((p) => [p, echo])) as Record<ProviderName, FakeProviderServer>,
+      RIGHT_CREDENTIALS,
+    );
     stops.push(server.stop);
-    for (const p of PROVIDERS) expect(codesOf(await job(server, p, `leak-echo-${p.toLowerCase()}`)), p).toEqual(['PROVIDER_AUTH_FAILED']);
-    const watched = await watch(server.wsUrl, { routerSecret: SECRET.routerSecret }, [{ provider: 'CFW', jobId: 'leak-echo-watch' }]);
+    for (const p of PROVIDERS)
+      expect(codesOf(await job(server, p, `leak-echo-${p.toLowerCase()}`)), p).toEqual(['PROVIDER_AUTH_FAILED']);
+    const watched = await watch(server.wsUrl, { routerSecret: SECRET.routerSecret }, [
+      { provider: 'CFW', jobId: 'leak-echo-watch' },
+    ]);
     expect(JSON.stringify(watched.results)).toContain('PROVIDER_AUTH_FAILED');
     expect(echo.requests.length).toBeGreaterThanOrEqual(PROVIDERS.length);
   });
@@ -265,13 +380,32 @@ describe('no secret, signature or token leaves the process', () => {
   it('leaves no secret, signature, Authorization value or token in any log line, answer, graphql-ws message or console output', () => {
     // What was actually sent: every Authorization header, its signature, and the token headers.
     const sent = allFakes.flatMap((f) => f.requests);
-    const authorizations = [...new Set(sent.map((r) => r.headers.authorization).filter((v): v is string => typeof v === 'string'))];
-    const signatures = [...new Set(authorizations.map((a) => /Signature=([0-9A-Za-z+/=]+)/.exec(a)?.[1]).filter((s): s is string => Boolean(s)))];
-    const tokenHeaders = [...new Set(sent.flatMap((r) => [r.headers['x-auth-token'], r.headers['x-security-token'], r.headers['x-acs-security-token']]).filter((v): v is string => typeof v === 'string'))];
+    const authorizations = [
+      ...new Set(sent.map((r) => r.headers.authorization).filter((v): v is string => typeof v === 'string')),
+    ];
+    const signatures = [
+      ...new Set(
+        authorizations.map((a) => /Signature=([0-9A-Za-z+/=]+)/.exec(a)?.[1]).filter((s): s is string => Boolean(s)),
+      ),
+    ];
+    const tokenHeaders = [
+      ...new Set(
+        sent
+          .flatMap((r) => [r.headers['x-auth-token'], r.headers['x-security-token'], r.headers['x-acs-security-token']])
+          .filter((v): v is string => typeof v === 'string'),
+      ),
+    ];
     // Sanity: the scenarios above really sent signed requests and tokens (otherwise this proves nothing).
     expect(signatures.length).toBeGreaterThan(30);
     expect(signatures.every((s) => /^[0-9a-f]{64}$/.test(s))).toBe(true);
-    expect(tokenHeaders).toEqual(expect.arrayContaining([SECRET.alibabaStsToken, SECRET.huaweiSecurityToken, SECRET.huaweiIamToken, SECRET.wrongIamToken]));
+    expect(tokenHeaders).toEqual(
+      expect.arrayContaining([
+        SECRET.alibabaStsToken,
+        SECRET.huaweiSecurityToken,
+        SECRET.huaweiIamToken,
+        SECRET.wrongIamToken,
+      ]),
+    );
 
     const needles = new Map<string, string>();
     for (const [name, value] of Object.entries(SECRET)) {
@@ -291,7 +425,9 @@ describe('no secret, signature or token leaves the process', () => {
     expect(logs.some((l) => l.msg === 'provider call')).toBe(true);
     expect(logs.some((l) => l.msg === 'provider call failed')).toBe(true);
     expect(logs.some((l) => l.msg === 'graphql operation')).toBe(true);
-    expect(seen.join('\n')).toMatch(/PROVIDER_AUTH_FAILED[\s\S]*PROVIDER_THROTTLED|PROVIDER_THROTTLED[\s\S]*PROVIDER_AUTH_FAILED/);
+    expect(seen.join('\n')).toMatch(
+      /PROVIDER_AUTH_FAILED[\s\S]*PROVIDER_THROTTLED|PROVIDER_THROTTLED[\s\S]*PROVIDER_AUTH_FAILED/,
+    );
 
     const haystacks: [string, string][] = [
       ...logLines.map((l, i): [string, string] => [`log line ${i}`, l]),
@@ -302,7 +438,8 @@ describe('no secret, signature or token leaves the process', () => {
     for (const [where, text] of haystacks) {
       for (const [needle, what] of needles) {
         const at = text.indexOf(needle);
-        if (at !== -1) leaks.push(`${what} in ${where}: …${text.slice(Math.max(0, at - 150), at + needle.length + 50)}…`);
+        if (at !== -1)
+          leaks.push(`${what} in ${where}: …${text.slice(Math.max(0, at - 150), at + needle.length + 50)}…`);
       }
     }
     expect(leaks).toEqual([]);

@@ -41,14 +41,22 @@ describe('CFW fake', () => {
   it('answers an unknown job with 400 CFW.00200005 and a forbidden one with 403 APIGW.0302', async () => {
     const nf = await rawGet(fake.url, `/v3/${P}/jobs/x-notfound`, P, signed());
     expect(nf.status).toBe(400);
-    expect(nf.body).toMatchObject({ error_code: 'CFW.00200005', error_msg: expect.any(String), request_id: nf.headers.get('x-request-id') });
+    expect(nf.body).toMatchObject({
+      error_code: 'CFW.00200005',
+      error_msg: expect.any(String),
+      request_id: nf.headers.get('x-request-id'),
+    });
     const fb = await rawGet(fake.url, `/v3/${P}/jobs/x-forbidden`, P, signed());
     expect(fb.status).toBe(403);
     expect(fb.body).toMatchObject({ error_code: 'APIGW.0302' });
   });
 
   it('answers an unknown path or a wrong method with 404 APIGW.0101', async () => {
-    for (const [path, method] of [[`/v2/${P}/jobs/j`, 'GET'], [`/v3/${P}/jobs/j/extra`, 'GET'], [`/v3/${P}/jobs/j`, 'POST']] as const) {
+    for (const [path, method] of [
+      [`/v2/${P}/jobs/j`, 'GET'],
+      [`/v3/${P}/jobs/j/extra`, 'GET'],
+      [`/v3/${P}/jobs/j`, 'POST'],
+    ] as const) {
       const res = await rawGet(fake.url, path, P, { ...signed(), method });
       expect(res.status).toBe(404);
       expect(res.body).toMatchObject({ error_code: 'APIGW.0101' });
@@ -58,21 +66,33 @@ describe('CFW fake', () => {
   it('answers a request without credentials with 401 APIGW.0301 "x-auth-token not found"', async () => {
     const res = await rawGet(fake.url, `/v3/${P}/jobs/j`, P);
     expect(res.status).toBe(401);
-    expect(res.body).toMatchObject({ error_code: 'APIGW.0301', error_msg: expect.stringContaining('x-auth-token not found') });
+    expect(res.body).toMatchObject({
+      error_code: 'APIGW.0301',
+      error_msg: expect.stringContaining('x-auth-token not found'),
+    });
   });
 
   it('answers a wrong secret or unknown AK with 401 APIGW.0301 "verify aksk signature fail"', async () => {
-    for (const sign of [{ ak: AK, sk: 'wrong', date: new Date(clock.ms) }, { ak: 'OTHERAK', sk: SK, date: new Date(clock.ms) }]) {
+    for (const sign of [
+      { ak: AK, sk: 'wrong', date: new Date(clock.ms) },
+      { ak: 'OTHERAK', sk: SK, date: new Date(clock.ms) },
+    ]) {
       const res = await rawGet(fake.url, `/v3/${P}/jobs/j`, P, { sign });
       expect(res.status).toBe(401);
-      expect(res.body).toMatchObject({ error_code: 'APIGW.0301', error_msg: expect.stringContaining('verify aksk signature fail') });
+      expect(res.body).toMatchObject({
+        error_code: 'APIGW.0301',
+        error_msg: expect.stringContaining('verify aksk signature fail'),
+      });
     }
   });
 
   it('answers a signature dated 20 minutes ago with 401 APIGW.0303 "signature expired"', async () => {
     const res = await rawGet(fake.url, `/v3/${P}/jobs/j`, P, signed(new Date(clock.ms - 20 * 60_000)));
     expect(res.status).toBe(401);
-    expect(res.body).toMatchObject({ error_code: 'APIGW.0303', error_msg: expect.stringContaining('signature expired') });
+    expect(res.body).toMatchObject({
+      error_code: 'APIGW.0303',
+      error_msg: expect.stringContaining('signature expired'),
+    });
   });
 
   it('requires X-Project-Id to name the path project for AK/SK calls', async () => {
@@ -82,9 +102,15 @@ describe('CFW fake', () => {
   });
 
   it('accepts only the configured X-Auth-Token, and no token when none is configured', async () => {
-    expect((await rawGet(fake.url, `/v3/${P}/jobs/tok`, P, { headers: { 'X-Auth-Token': 'good-token' } })).status).toBe(200);
-    expect((await rawGet(fake.url, `/v3/${P}/jobs/tok`, P, { headers: { 'X-Auth-Token': 'bad-token' } })).status).toBe(401);
-    expect((await rawGet(tokenlessFake.url, `/v3/${P}/jobs/tok`, P, { headers: { 'X-Auth-Token': 'good-token' } })).status).toBe(401);
+    expect((await rawGet(fake.url, `/v3/${P}/jobs/tok`, P, { headers: { 'X-Auth-Token': 'good-token' } })).status).toBe(
+      200,
+    );
+    expect((await rawGet(fake.url, `/v3/${P}/jobs/tok`, P, { headers: { 'X-Auth-Token': 'bad-token' } })).status).toBe(
+      401,
+    );
+    expect(
+      (await rawGet(tokenlessFake.url, `/v3/${P}/jobs/tok`, P, { headers: { 'X-Auth-Token': 'good-token' } })).status,
+    ).toBe(401);
   });
 
   it('records every request it receives', async () => {

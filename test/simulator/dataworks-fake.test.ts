@@ -8,7 +8,7 @@ import { rawCall, type RawCall } from '../providers/alibaba/raw-call.js';
 
 const START = Date.parse('2025-01-02T03:04:05Z');
 const clock = { ms: START };
-const jobs = new SimulatedJobs({ now: () => clock.ms });
+const jobs = new SimulatedJobs({ now: () => clock.ms, stepMs: 1_000 });
 let fake: FakeProviderServer;
 const transport = new HttpTransport();
 
@@ -34,7 +34,11 @@ const ok = (over: Partial<RawCall> = {}): RawCall => ({
 });
 
 /** Asserts the documented envelope: all five fields, request id also in x-acs-request-id. */
-function expectEnvelope(res: { status: number; headers: Record<string, string>; json: Record<string, unknown> }, status: number, code: string): void {
+function expectEnvelope(
+  res: { status: number; headers: Record<string, string>; json: Record<string, unknown> },
+  status: number,
+  code: string,
+): void {
   expect(res.status).toBe(status);
   expect(Object.keys(res.json).sort()).toEqual(['Code', 'HostId', 'Message', 'Recommend', 'RequestId']);
   expect(res.json.Code).toBe(code);
@@ -67,7 +71,11 @@ describe('DataWorks fake', () => {
   });
 
   it('answers a missing job with 404 ResourceNotFound.JobId', async () => {
-    expectEnvelope(await rawCall(fake, transport, ok({ query: { JobId: 'x-notfound' } })), 404, 'ResourceNotFound.JobId');
+    expectEnvelope(
+      await rawCall(fake, transport, ok({ query: { JobId: 'x-notfound' } })),
+      404,
+      'ResourceNotFound.JobId',
+    );
   });
 
   it('answers a forbidden job with 403 Forbidden.RAM', async () => {
@@ -93,7 +101,11 @@ describe('DataWorks fake', () => {
   });
 
   it('rejects an unknown access key with 404 InvalidAccessKeyId.NotFound', async () => {
-    expectEnvelope(await rawCall(fake, transport, ok({ accessKeyId: 'UNKNOWNKEY' })), 404, 'InvalidAccessKeyId.NotFound');
+    expectEnvelope(
+      await rawCall(fake, transport, ok({ accessKeyId: 'UNKNOWNKEY' })),
+      404,
+      'InvalidAccessKeyId.NotFound',
+    );
   });
 
   it('rejects a wrong secret with 400 SignatureDoesNotMatch', async () => {
@@ -102,7 +114,11 @@ describe('DataWorks fake', () => {
 
   it('accepts a timestamp 14 minutes off and rejects one 16 minutes off with InvalidTimeStamp.Expired', async () => {
     expect((await rawCall(fake, transport, ok({ date: new Date(START - 14 * 60_000) }))).status).toBe(200);
-    expectEnvelope(await rawCall(fake, transport, ok({ date: new Date(START + 16 * 60_000) })), 400, 'InvalidTimeStamp.Expired');
+    expectEnvelope(
+      await rawCall(fake, transport, ok({ date: new Date(START + 16 * 60_000) })),
+      400,
+      'InvalidTimeStamp.Expired',
+    );
   });
 
   it('rejects a malformed x-acs-date with InvalidTimeStamp.Format', async () => {
@@ -111,8 +127,16 @@ describe('DataWorks fake', () => {
   });
 
   it('rejects a request without Authorization, or missing a signed header, with IncompleteSignature', async () => {
-    expectEnvelope(await rawCall(fake, transport, ok({ mutate: (h) => delete h.authorization })), 400, 'IncompleteSignature');
-    expectEnvelope(await rawCall(fake, transport, ok({ mutate: (h) => delete h['x-acs-signature-nonce'] })), 400, 'IncompleteSignature');
+    expectEnvelope(
+      await rawCall(fake, transport, ok({ mutate: (h) => delete h.authorization })),
+      400,
+      'IncompleteSignature',
+    );
+    expectEnvelope(
+      await rawCall(fake, transport, ok({ mutate: (h) => delete h['x-acs-signature-nonce'] })),
+      400,
+      'IncompleteSignature',
+    );
   });
 
   it('rejects a wrong action, method or path with InvalidAction.NotFound', async () => {

@@ -12,7 +12,11 @@ const clock = { ms: START };
 let fake: FakeProviderServer;
 
 beforeAll(async () => {
-  fake = createDliFake({ jobs: new SimulatedJobs({ now: () => clock.ms, stepMs: 1_000 }), now: () => clock.ms, auth: { ak: AK, sk: SK } });
+  fake = createDliFake({
+    jobs: new SimulatedJobs({ now: () => clock.ms, stepMs: 1_000 }),
+    now: () => clock.ms,
+    auth: { ak: AK, sk: SK },
+  });
   await fake.start();
 });
 afterAll(async () => {
@@ -22,7 +26,8 @@ beforeEach(() => {
   clock.ms = START;
 });
 
-const get = (jobId: string) => rawGet(fake.url, `/v1.0/${P}/jobs/${jobId}/status`, P, { sign: { ak: AK, sk: SK, date: new Date(clock.ms) } });
+const get = (jobId: string) =>
+  rawGet(fake.url, `/v1.0/${P}/jobs/${jobId}/status`, P, { sign: { ak: AK, sk: SK, date: new Date(clock.ms) } });
 
 describe('DLI fake', () => {
   it('answers with every documented field, in wire types, and a duration that grows', async () => {
@@ -31,12 +36,39 @@ describe('DLI fake', () => {
     expect(first.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
     expect(Object.keys(first.body).sort()).toEqual(
       [
-        'bad_row_count', 'database_name', 'detail', 'duration', 'execution_details_path', 'input_row_count', 'input_size', 'is_success',
-        'job_id', 'job_mode', 'job_type', 'message', 'owner', 'queue_name', 'result_count', 'result_format', 'result_path', 'start_time',
-        'statement', 'status', 'table_name', 'tags', 'user_conf',
+        'bad_row_count',
+        'database_name',
+        'detail',
+        'duration',
+        'execution_details_path',
+        'input_row_count',
+        'input_size',
+        'is_success',
+        'job_id',
+        'job_mode',
+        'job_type',
+        'message',
+        'owner',
+        'queue_name',
+        'result_count',
+        'result_format',
+        'result_path',
+        'start_time',
+        'statement',
+        'status',
+        'table_name',
+        'tags',
+        'user_conf',
       ].sort(),
     );
-    expect(first.body).toMatchObject({ is_success: true, message: '', job_id: 'q-1', status: 'LAUNCHING', start_time: START, duration: 0 });
+    expect(first.body).toMatchObject({
+      is_success: true,
+      message: '',
+      job_id: 'q-1',
+      status: 'LAUNCHING',
+      start_time: START,
+      duration: 0,
+    });
     expect(typeof first.body.detail).toBe('string');
     expect(JSON.parse(first.body.detail as string)).toMatchObject({ type: 'struct', fields: expect.any(Array) });
     expect(typeof first.body.user_conf).toBe('string');
@@ -56,13 +88,17 @@ describe('DLI fake', () => {
   });
 
   it('answers the wrong path or method with 404 APIGW.0101', async () => {
-    const res = await rawGet(fake.url, `/v1.0/${P}/jobs/q-1`, P, { sign: { ak: AK, sk: SK, date: new Date(clock.ms) } });
+    const res = await rawGet(fake.url, `/v1.0/${P}/jobs/q-1`, P, {
+      sign: { ak: AK, sk: SK, date: new Date(clock.ms) },
+    });
     expect(res.status).toBe(404);
     expect(res.body).toMatchObject({ error_code: 'APIGW.0101' });
   });
 
   it('rejects a bad signature with 401 APIGW.0301', async () => {
-    const res = await rawGet(fake.url, `/v1.0/${P}/jobs/q-1/status`, P, { sign: { ak: AK, sk: 'wrong', date: new Date(clock.ms) } });
+    const res = await rawGet(fake.url, `/v1.0/${P}/jobs/q-1/status`, P, {
+      sign: { ak: AK, sk: 'wrong', date: new Date(clock.ms) },
+    });
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ error_code: 'APIGW.0301' });
   });

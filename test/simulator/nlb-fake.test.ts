@@ -8,7 +8,7 @@ import { rawCall, type RawCall } from '../providers/alibaba/raw-call.js';
 
 const START = Date.parse('2025-01-02T03:04:05Z');
 const clock = { ms: START };
-const jobs = new SimulatedJobs({ now: () => clock.ms });
+const jobs = new SimulatedJobs({ now: () => clock.ms, stepMs: 1_000 });
 let fake: FakeProviderServer;
 const transport = new HttpTransport();
 
@@ -50,7 +50,11 @@ describe('NLB fake', () => {
   it('answers a missing job with the documented 404 ResourceNotFound.JobId envelope', async () => {
     const res = await rawCall(fake, transport, ok({ query: { JobId: 'nlb-notfound' } }));
     expect(res.status).toBe(404);
-    expect(res.json).toMatchObject({ Code: 'ResourceNotFound.JobId', RequestId: res.headers['x-acs-request-id'], HostId: new URL(fake.url).host });
+    expect(res.json).toMatchObject({
+      Code: 'ResourceNotFound.JobId',
+      RequestId: res.headers['x-acs-request-id'],
+      HostId: new URL(fake.url).host,
+    });
     expect(res.json.Recommend).toContain('q=ResourceNotFound.JobId');
   });
 
@@ -77,7 +81,13 @@ describe('NLB fake', () => {
   });
 
   it('rejects a body that differs from the signed payload hash with SignatureDoesNotMatch', async () => {
-    const res = await rawCall(fake, transport, ok({ mutate: (h) => (h['x-acs-content-sha256'] = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b856') }));
+    const res = await rawCall(
+      fake,
+      transport,
+      ok({
+        mutate: (h) => (h['x-acs-content-sha256'] = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b856'),
+      }),
+    );
     expect(res.json.Code).toBe('SignatureDoesNotMatch');
   });
 

@@ -10,7 +10,10 @@ const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
 const SIGNED = 'host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version';
 
 /** Official vector V3-1 as it would arrive on the wire, written out by hand (not via the client signer). */
-function v31(overrides: Partial<ReceivedRequest> = {}, headerOverrides: Record<string, string | undefined> = {}): ReceivedRequest {
+function v31(
+  overrides: Partial<ReceivedRequest> = {},
+  headerOverrides: Record<string, string | undefined> = {},
+): ReceivedRequest {
   return {
     method: 'POST',
     path: '/',
@@ -39,22 +42,45 @@ describe('verifyAcs3', () => {
   });
 
   it('accepts the V3-2 request (date 09:01:01, nonce d410180a…, signature e521358f…)', () => {
-    const req = v31({}, {
-      'x-acs-date': '2023-10-26T09:01:01Z',
-      'x-acs-signature-nonce': 'd410180a5abf7fe235dd9b74aca91fc0',
-      authorization: `ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=${SIGNED},Signature=e521358f7776c97df52e6b2891a8bc73026794a071b50c3323388c4e0df64804`,
-    });
+    const req = v31(
+      {},
+      {
+        'x-acs-date': '2023-10-26T09:01:01Z',
+        'x-acs-signature-nonce': 'd410180a5abf7fe235dd9b74aca91fc0',
+        authorization: `ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=${SIGNED},Signature=e521358f7776c97df52e6b2891a8bc73026794a071b50c3323388c4e0df64804`,
+      },
+    );
     expect(verifyAcs3(req, SECRET)).toBe(true);
   });
 
   it('accepts the same parameters sent in another order or with unreserved characters percent-encoded', () => {
-    expect(verifyAcs3(v31({ rawQuery: 'RegionId=cn-shanghai&ImageId=win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd' }), SECRET)).toBe(true);
-    expect(verifyAcs3(v31({ rawQuery: 'ImageId=win2019_1809_x64_dtc_zh%2Dcn_40G_alibase_20230811.vhd&RegionId=cn-shanghai' }), SECRET)).toBe(true);
+    expect(
+      verifyAcs3(
+        v31({ rawQuery: 'RegionId=cn-shanghai&ImageId=win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd' }),
+        SECRET,
+      ),
+    ).toBe(true);
+    expect(
+      verifyAcs3(
+        v31({ rawQuery: 'ImageId=win2019_1809_x64_dtc_zh%2Dcn_40G_alibase_20230811.vhd&RegionId=cn-shanghai' }),
+        SECRET,
+      ),
+    ).toBe(true);
   });
 
   it.each([
-    ['the signature', {}, { authorization: `ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=${SIGNED},Signature=16563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0` }],
-    ['a query value', { rawQuery: 'ImageId=win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd&RegionId=cn-shanghaj' }, {}],
+    [
+      'the signature',
+      {},
+      {
+        authorization: `ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=${SIGNED},Signature=16563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0`,
+      },
+    ],
+    [
+      'a query value',
+      { rawQuery: 'ImageId=win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd&RegionId=cn-shanghaj' },
+      {},
+    ],
     ['the method', { method: 'POSt' }, {}],
     ['the path', { path: '/a' }, {}],
     ['the date header', {}, { 'x-acs-date': '2023-10-26T10:22:33Z' }],
@@ -78,7 +104,8 @@ describe('verifyAcs3', () => {
   });
 
   it('rejects a request that leaves a required header out of SignedHeaders', () => {
-    const auth = 'ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=host;x-acs-action;x-acs-date,Signature=06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0';
+    const auth =
+      'ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=host;x-acs-action;x-acs-date,Signature=06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0';
     expect(verifyAcs3(v31({}, { authorization: auth }), SECRET)).toBe(false);
   });
 

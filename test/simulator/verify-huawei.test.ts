@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
 import { signHuaweiRequest } from '../../src/providers/huawei/sign.js';
-import { parseSdkDate, rebuildCanonicalRequest, verifyHuaweiRequest, type ReceivedRequest } from '../../src/simulator/verify-huawei.js';
+import {
+  parseSdkDate,
+  rebuildCanonicalRequest,
+  verifyHuaweiRequest,
+  type ReceivedRequest,
+} from '../../src/simulator/verify-huawei.js';
 
 const AK = 'QTWAOYTTINDUT2QVKYUC';
 const SK = 'MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc';
@@ -27,12 +32,18 @@ const withHeaders = (h: Record<string, string>): ReceivedRequest => ({ ...H1, he
 
 describe('verifyHuaweiRequest', () => {
   it('accepts the official H-1 request', () => {
-    expect(verifyHuaweiRequest(H1, secretFor, NOW)).toEqual({ ok: true, ak: AK, signedHeaders: ['content-type', 'host', 'x-sdk-date'] });
+    expect(verifyHuaweiRequest(H1, secretFor, NOW)).toEqual({
+      ok: true,
+      ak: AK,
+      signedHeaders: ['content-type', 'host', 'x-sdk-date'],
+    });
   });
 
   it('rebuilds the documented H-1 canonical request from the received parts', () => {
     const canonical = rebuildCanonicalRequest(H1, ['content-type', 'host', 'x-sdk-date']);
-    expect(createHash('sha256').update(canonical).digest('hex')).toBe('b25362e603ee30f4f25e7858e8a7160fd36e803bb2dfe206278659d71a9bcd7a');
+    expect(createHash('sha256').update(canonical).digest('hex')).toBe(
+      'b25362e603ee30f4f25e7858e8a7160fd36e803bb2dfe206278659d71a9bcd7a',
+    );
   });
 
   it.each([
@@ -42,7 +53,15 @@ describe('verifyHuaweiRequest', () => {
     ['a changed signed header', withHeaders({ host: 'evil.example.com' })],
     ['a body added', { ...H1, body: '{}' }],
     ['a flipped signature digit', withHeaders({ authorization: H1.headers.authorization!.replace(/e$/, 'f') })],
-    ['an uppercase-hex signature', withHeaders({ authorization: H1.headers.authorization!.replace(/Signature=(\w+)$/, (_m, s: string) => `Signature=${s.toUpperCase()}`) })],
+    [
+      'an uppercase-hex signature',
+      withHeaders({
+        authorization: H1.headers.authorization!.replace(
+          /Signature=(\w+)$/,
+          (_m, s: string) => `Signature=${s.toUpperCase()}`,
+        ),
+      }),
+    ],
   ])('rejects the H-1 request with %s', (_label, req) => {
     expect(verifyHuaweiRequest(req as ReceivedRequest, secretFor, NOW)).toEqual({ ok: false, reason: 'bad-signature' });
   });
@@ -58,7 +77,12 @@ describe('verifyHuaweiRequest', () => {
       method: 'GET',
       path: url.pathname,
       rawQuery: '',
-      headers: { host: '127.0.0.1:9', 'content-type': 'application/json', 'x-sdk-date': signed.headers['X-Sdk-Date'], authorization: signed.authorization },
+      headers: {
+        host: '127.0.0.1:9',
+        'content-type': 'application/json',
+        'x-sdk-date': signed.headers['X-Sdk-Date'],
+        authorization: signed.authorization,
+      },
       body: '',
     };
     expect(verifyHuaweiRequest(req, secretFor, NOW)).toMatchObject({ ok: true, signedHeaders: ['host', 'x-sdk-date'] });
@@ -75,8 +99,16 @@ describe('verifyHuaweiRequest', () => {
 
   it.each([
     ['no Authorization', { authorization: undefined }, 'missing'],
-    ['an Alibaba-style comma-only header', { authorization: 'SDK-HMAC-SHA256 Access=A,SignedHeaders=host;x-sdk-date,Signature=00' }, 'malformed'],
-    ['an unsigned x-sdk-date', { authorization: H1.headers.authorization!.replace('content-type;host;x-sdk-date', 'content-type;host') }, 'malformed'],
+    [
+      'an Alibaba-style comma-only header',
+      { authorization: 'SDK-HMAC-SHA256 Access=A,SignedHeaders=host;x-sdk-date,Signature=00' },
+      'malformed',
+    ],
+    [
+      'an unsigned x-sdk-date',
+      { authorization: H1.headers.authorization!.replace('content-type;host;x-sdk-date', 'content-type;host') },
+      'malformed',
+    ],
     ['a non-compact X-Sdk-Date', { 'x-sdk-date': '2019-11-15T03:36:55Z' }, 'malformed'],
   ])('rejects %s', (_label, headers, reason) => {
     const req = { ...H1, headers: { ...H1.headers, ...headers } } as ReceivedRequest;
@@ -89,7 +121,9 @@ describe('verifyHuaweiRequest', () => {
   });
 
   it('decodes and re-encodes path segments once, matching a client that encoded them', () => {
-    const canonical = rebuildCanonicalRequest({ ...H1, path: '/v1/p/jobs/urn%3Ajob%20x', rawQuery: 'b=1&a=%7E' }, ['host']);
+    const canonical = rebuildCanonicalRequest({ ...H1, path: '/v1/p/jobs/urn%3Ajob%20x', rawQuery: 'b=1&a=%7E' }, [
+      'host',
+    ]);
     expect(canonical.split('\n').slice(0, 3)).toEqual(['GET', '/v1/p/jobs/urn%3Ajob%20x/', 'a=~&b=1']);
   });
 });

@@ -12,7 +12,11 @@ const clock = { ms: START };
 let fake: FakeProviderServer;
 
 beforeAll(async () => {
-  fake = createWorkspaceFake({ jobs: new SimulatedJobs({ now: () => clock.ms, stepMs: 1_000 }), now: () => clock.ms, auth: { ak: AK, sk: SK } });
+  fake = createWorkspaceFake({
+    jobs: new SimulatedJobs({ now: () => clock.ms, stepMs: 1_000 }),
+    now: () => clock.ms,
+    auth: { ak: AK, sk: SK },
+  });
   await fake.start();
 });
 afterAll(async () => {
@@ -30,21 +34,51 @@ describe('Workspace fake', () => {
     const res = await get('v1', '575768277444198400');
     expect(res.status).toBe(200);
     const job = res.body.job as Record<string, unknown>;
-    expect(job).toMatchObject({ job_id: '575768277444198400', job_type: 1, job_status: 3, begin_time: '2025-01-02T03:04:05Z', expected_end_time: '2025-01-02T03:19:05Z' });
-    expect(Object.keys(job).sort()).toEqual(['begin_time', 'execute_code', 'execute_message', 'expected_end_time', 'job_id', 'job_status', 'job_type', 'sub_jobs']);
+    expect(job).toMatchObject({
+      job_id: '575768277444198400',
+      job_type: 1,
+      job_status: 3,
+      begin_time: '2025-01-02T03:04:05Z',
+      expected_end_time: '2025-01-02T03:19:05Z',
+    });
+    expect(Object.keys(job).sort()).toEqual([
+      'begin_time',
+      'execute_code',
+      'execute_message',
+      'expected_end_time',
+      'job_id',
+      'job_status',
+      'job_type',
+      'sub_jobs',
+    ]);
     const sub = (job.sub_jobs as Array<Record<string, unknown>>)[0]!;
     expect(sub).toMatchObject({ job_type: 2, job_status: 3 });
-    expect((sub.entities as Array<Record<string, unknown>>)[0]).toMatchObject({ is_main_resource: 1, spec_type: { shareable: false }, spec_size: 80 });
+    expect((sub.entities as Array<Record<string, unknown>>)[0]).toMatchObject({
+      is_main_resource: 1,
+      spec_type: { shareable: false },
+      spec_size: 80,
+    });
     clock.ms += 2_000;
     const done = (await get('v1', '575768277444198400')).body.job as Record<string, unknown>;
-    expect(done).toMatchObject({ job_status: 1, end_time: '2025-01-02T03:04:07Z', execute_code: '0', execute_message: 'success' });
+    expect(done).toMatchObject({
+      job_status: 1,
+      end_time: '2025-01-02T03:04:07Z',
+      execute_code: '0',
+      execute_message: 'success',
+    });
   });
 
   it('serves v2 with string statuses and a sub-job carrying its resource', async () => {
     const res = await get('v2', 'v2-job');
     expect(res.body).toMatchObject({ id: 'v2-job', job_type: 'CREATE_SERVER', status: 'WAITING', sub_jobs_total: 1 });
     const sub = (res.body.sub_jobs as Array<Record<string, unknown>>)[0]!;
-    expect(sub).toMatchObject({ id: 'v2-job-1', status: 'WAITING', project_id: P, job_id: 'v2-job', job_resource_info: expect.objectContaining({ resource_id: 'appserver-v2-job' }) });
+    expect(sub).toMatchObject({
+      id: 'v2-job-1',
+      status: 'WAITING',
+      project_id: P,
+      job_id: 'v2-job',
+      job_resource_info: expect.objectContaining({ resource_id: 'appserver-v2-job' }),
+    });
     clock.ms += 5_000;
     expect((await get('v2', 'v2-job')).body).toMatchObject({ status: 'SUCCESS', end_time: '2025-01-02T03:04:07Z' });
   });

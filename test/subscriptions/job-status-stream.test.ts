@@ -12,19 +12,27 @@ afterEach(() => engine?.stop());
 function setup() {
   const clock = new ManualClock();
   const client = new ScriptedClient();
-  engine = new PollEngine({ registry: new ProviderRegistry({ clients: { NLB: client } }), clock, minIntervalMs: 1000, maxIntervalMs: 5000, random: () => 0.5 });
-  const e = engine;
-  const advance = (ms: number) => clock.advance(ms, async () => {
-    await new Promise((r) => setImmediate(r));
-    await e.whenIdle();
+  engine = new PollEngine({
+    registry: new ProviderRegistry({ clients: { NLB: client } }),
+    clock,
+    minIntervalMs: 1000,
+    maxIntervalMs: 5000,
+    random: () => 0.5,
   });
-  return { client, engine: e, advance };
+  const advance = (ms: number) =>
+    clock.advance(ms, async () => {
+      await new Promise((r) => setImmediate(r));
+      await client.idle();
+    });
+  return { client, engine, advance };
 }
 
 const ref = (jobId: string) => ({ provider: 'NLB' as const, jobId });
 const target = (jobId: string) => ({ ref: ref(jobId), key: nlbKey(jobId) });
 const show = (item: StreamItem) =>
-  item.kind === 'change' ? `${item.change.job.jobId}:${item.change.previousRawStatus ?? '∅'}→${item.change.rawStatus}#${item.change.sequence}` : `${item.ref.jobId}:${item.error.code}`;
+  item.kind === 'change'
+    ? `${item.change.job.jobId}:${item.change.previousRawStatus ?? '∅'}→${item.change.rawStatus}#${item.change.sequence}`
+    : `${item.ref.jobId}:${item.error.code}`;
 
 async function drain(stream: AsyncIterableIterator<StreamItem>): Promise<string[]> {
   const out: string[] = [];

@@ -13,7 +13,9 @@ import { connect, subscribe } from '../helpers/ws-client.js';
 const schema = createSchema();
 
 function operationOf(query: string): OperationDefinitionNode {
-  const ops = parse(query).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const ops = parse(query).definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
   expect(ops).toHaveLength(1);
   return ops[0]!;
 }
@@ -22,7 +24,11 @@ describe('GraphiQL examples', () => {
   it('cover every provider, a jobs query and a subscription', () => {
     const text = EXAMPLES.map((e) => e.query).join('\n');
     for (const provider of ['DATAWORKS', 'NLB', 'CFW', 'DLI', 'WORKSPACE']) {
-      expect(EXAMPLES.some((e) => e.kind === 'query' && e.query.includes(`provider: ${provider}`) && !e.query.includes('jobs('))).toBe(true);
+      expect(
+        EXAMPLES.some(
+          (e) => e.kind === 'query' && e.query.includes(`provider: ${provider}`) && !e.query.includes('jobs('),
+        ),
+      ).toBe(true);
     }
     expect(EXAMPLES.some((e) => e.kind === 'query' && /\bjobs\(/.test(e.query))).toBe(true);
     expect(EXAMPLES.some((e) => e.kind === 'subscription')).toBe(true);
@@ -31,18 +37,23 @@ describe('GraphiQL examples', () => {
   });
 
   it('keep comment lines short enough for a half-width editor', () => {
-    const long = EXAMPLES.flatMap((e) => e.query.split('\n')).filter((line) => line.startsWith('#') && line.length > 56);
+    const long = EXAMPLES.flatMap((e) => e.query.split('\n')).filter(
+      (line) => line.startsWith('#') && line.length > 56,
+    );
     expect(long).toEqual([]);
   });
 
-  it.each(EXAMPLES.map((e) => [e.name, e] as const))('%s is one named operation, valid against the schema', (name, example) => {
-    const op = operationOf(example.query);
-    expect(op.name?.value).toBe(name);
-    expect(op.operation).toBe(example.kind);
-    expect(validate(schema, parse(example.query)).map((e) => e.message)).toEqual([]);
-  });
+  it.each(EXAMPLES.map((e) => [e.name, e] as const))(
+    '%s is one named operation, valid against the schema',
+    (name, example) => {
+      const op = operationOf(example.query);
+      expect(op.name?.value).toBe(name);
+      expect(op.operation).toBe(example.kind);
+      expect(validate(schema, parse(example.query)).map((e) => e.message)).toEqual([]);
+    },
+  );
 
-  it('the rules shown are the simulator\'s rules', () => {
+  it("the rules shown are the simulator's rules", () => {
     const jobs = new SimulatedJobs({ stepMs: 1, now: () => 0 });
     const lastStatus = (id: string) => {
       const found = jobs.lookup('DLI', id);
@@ -71,14 +82,17 @@ describe('GraphiQL examples against the simulator', () => {
     await server?.stop();
   });
 
-  it.each(EXAMPLES.filter((e) => e.kind === 'query').map((e) => [e.name, e] as const))('%s runs', async (_name, example) => {
-    const result = await server.query<Record<string, unknown>>(example.query);
-    expect(result.status).toBe(200);
-    // The Jobs example asks for one missing job on purpose, to show a per-ref error.
-    const expectedErrors = /jobId: "[^"]*notfound/.test(example.query) ? ['JOB_NOT_FOUND'] : [];
-    expect((result.errors ?? []).map((e) => e.extensions?.code)).toEqual(expectedErrors);
-    expect(JSON.stringify(result.data)).toMatch(/"state":"(PENDING|RUNNING|SUCCEEDED|FAILED|CANCELLED)"/);
-  });
+  it.each(EXAMPLES.filter((e) => e.kind === 'query').map((e) => [e.name, e] as const))(
+    '%s runs',
+    async (_name, example) => {
+      const result = await server.query<Record<string, unknown>>(example.query);
+      expect(result.status).toBe(200);
+      // The Jobs example asks for one missing job on purpose, to show a per-ref error.
+      const expectedErrors = /jobId: "[^"]*notfound/.test(example.query) ? ['JOB_NOT_FOUND'] : [];
+      expect((result.errors ?? []).map((e) => e.extensions?.code)).toEqual(expectedErrors);
+      expect(JSON.stringify(result.data)).toMatch(/"state":"(PENDING|RUNNING|SUCCEEDED|FAILED|CANCELLED)"/);
+    },
+  );
 
   it('the subscription example streams events', async () => {
     const example = EXAMPLES.find((e) => e.kind === 'subscription')!;

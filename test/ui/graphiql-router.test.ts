@@ -77,7 +77,10 @@ describe('createGraphiqlRouter (enabled)', () => {
       ['/graphql', {}],
       ['/graphql?query=%7B__typename%7D', { headers: { accept: BROWSER_ACCEPT } }],
       ['/graphql?extensions=%7B%7D', { headers: { accept: BROWSER_ACCEPT } }],
-      ['/graphql', { method: 'POST', headers: { accept: BROWSER_ACCEPT, 'content-type': 'application/json' }, body: '{}' }],
+      [
+        '/graphql',
+        { method: 'POST', headers: { accept: BROWSER_ACCEPT, 'content-type': 'application/json' }, body: '{}' },
+      ],
     ];
     for (const [url, init] of cases) {
       const res = await fetch(base + url, init);
@@ -113,7 +116,14 @@ describe('createGraphiqlRouter (enabled)', () => {
   });
 
   it('answers 404 for anything that is not a built asset', async () => {
-    for (const url of ['/graphiql/missing-XYZ.js', '/graphiql/notes.txt', '/graphiql/main-ABC123.js.gz', '/graphiql/..%2Findex.html', '/graphiql/a/b.js', '/graphiql/.hidden.js']) {
+    for (const url of [
+      '/graphiql/missing-XYZ.js',
+      '/graphiql/notes.txt',
+      '/graphiql/main-ABC123.js.gz',
+      '/graphiql/..%2Findex.html',
+      '/graphiql/a/b.js',
+      '/graphiql/.hidden.js',
+    ]) {
       const res = await fetch(base + url);
       expect({ url, status: res.status }).toEqual({ url, status: 404 });
     }
@@ -138,7 +148,9 @@ describe('createGraphiqlRouter (no build)', () => {
 describe('createGraphiqlRouter (disabled)', () => {
   it('serves nothing: the page URL is GraphQL, the assets are 404', async () => {
     const base = await start({ enabled: false, assetsDir: buildDir });
-    expect(await (await fetch(`${base}/graphql`, { headers: { accept: BROWSER_ACCEPT } })).json()).toEqual({ graphql: true });
+    expect(await (await fetch(`${base}/graphql`, { headers: { accept: BROWSER_ACCEPT } })).json()).toEqual({
+      graphql: true,
+    });
     expect((await fetch(`${base}/graphiql/main-ABC123.js`)).status).toBe(404);
   });
 });

@@ -15,7 +15,16 @@ import { EXAMPLES } from '../../ui/examples.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCREENSHOT = path.join(ROOT, 'test-results', 'graphiql.png');
 
@@ -25,7 +34,10 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 function staysLocal(url: string): boolean {
   const u = new URL(url);
   if (u.protocol === 'data:' || u.protocol === 'blob:' || u.protocol === 'about:') return true;
-  return ['http:', 'https:', 'ws:', 'wss:'].includes(u.protocol) && (LOOPBACK_HOSTS.has(u.hostname) || u.hostname.startsWith('127.'));
+  return (
+    ['http:', 'https:', 'ws:', 'wss:'].includes(u.protocol) &&
+    (LOOPBACK_HOSTS.has(u.hostname) || u.hostname.startsWith('127.'))
+  );
 }
 
 /** Monaco renders text with non-breaking spaces. */
@@ -49,7 +61,9 @@ describe('GraphiQL in Chromium', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH`);
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH`,
+      );
     }
     // `npm test` builds the page first (pretest); a bare `vitest run` builds it here when needed.
     await ensureUiBuilt();
@@ -85,14 +99,21 @@ describe('GraphiQL in Chromium', () => {
   });
 
   it('loads offline: the page, its bundle and the schema, from this server only', async () => {
-    const introspection = page.waitForResponse((r) => r.url() === server.url && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('IntrospectionQuery'));
+    const introspection = page.waitForResponse(
+      (r) =>
+        r.url() === server.url &&
+        r.request().method() === 'POST' &&
+        (r.request().postData() ?? '').includes('IntrospectionQuery'),
+    );
     const res = await page.goto(server.url, { waitUntil: 'load' });
     expect(res?.status()).toBe(200);
     expect(res?.headers()['content-type']).toBe('text/html; charset=utf-8');
     expect(await page.title()).toContain('GraphiQL');
 
     // One tab per example, titled by its operation name.
-    await expect.poll(() => page.locator('.graphiql-tab').allInnerTexts(), { timeout: 15_000 }).toEqual(EXAMPLES.map((e) => e.name));
+    await expect
+      .poll(() => page.locator('.graphiql-tab').allInnerTexts(), { timeout: 15_000 })
+      .toEqual(EXAMPLES.map((e) => e.name));
     // The simulator's job-id rules are on the page.
     const notice = await text(page, '[data-testid="jobs-notice"]');
     expect(notice).toContain('SIMULATOR');
@@ -114,7 +135,9 @@ describe('GraphiQL in Chromium', () => {
     await expect.poll(() => text(page, '.graphiql-query-editor'), { timeout: 5_000 }).toContain('query DliJob');
     await page.locator('.graphiql-execute-button').click();
 
-    await expect.poll(() => text(page, '.graphiql-response'), { timeout: 10_000 }).toMatch(/"state": "(PENDING|RUNNING|SUCCEEDED)"/);
+    await expect
+      .poll(() => text(page, '.graphiql-response'), { timeout: 10_000 })
+      .toMatch(/"state": "(PENDING|RUNNING|SUCCEEDED)"/);
     const response = await text(page, '.graphiql-response');
     expect(response).toContain('"__typename": "DliJob"');
     expect(response).toContain('"rawStatus": ');
@@ -124,7 +147,9 @@ describe('GraphiQL in Chromium', () => {
   it('runs the example subscription over graphql-ws and shows its events as they arrive', async () => {
     requireLoaded();
     await page.locator('.graphiql-tab', { hasText: 'WatchJobs' }).click();
-    await expect.poll(() => text(page, '.graphiql-query-editor'), { timeout: 5_000 }).toContain('subscription WatchJobs');
+    await expect
+      .poll(() => text(page, '.graphiql-query-editor'), { timeout: 5_000 })
+      .toContain('subscription WatchJobs');
     await page.locator('.graphiql-execute-button').click();
 
     // The response pane shows the latest event: collect what it shows while events arrive.

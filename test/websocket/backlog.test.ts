@@ -48,7 +48,10 @@ describe('SlowConsumerBacklog', () => {
     let buffered = 500;
     const written: string[] = [];
     // Each write fills the socket past the threshold.
-    const backlog = new SlowConsumerBacklog({ buffered: () => buffered, write: (m) => (written.push(m.toString()), (buffered = 500)) }, 100);
+    const backlog = new SlowConsumerBacklog(
+      { buffered: () => buffered, write: (m) => (written.push(m.toString()), (buffered = 500)) },
+      100,
+    );
     backlog.send(Buffer.from('1'), 'a');
     backlog.send(Buffer.from('2'), 'b');
     buffered = 0;

@@ -24,7 +24,9 @@ async function start() {
 
 type Change = { previousRawStatus: string | null; rawStatus: string; sequence: number; terminal: boolean };
 const changes = (results: { data?: Record<string, unknown> | null }[]) =>
-  results.map((r) => r.data!.jobStatusChanged as Change).map((c) => `${c.previousRawStatus ?? '∅'}→${c.rawStatus}#${c.sequence}`);
+  results
+    .map((r) => r.data!.jobStatusChanged as Change)
+    .map((c) => `${c.previousRawStatus ?? '∅'}→${c.rawStatus}#${c.sequence}`);
 
 describe('identical subscriptions over graphql-ws', () => {
   it('deliver the same events to subscribers on different connections, from one poller', async () => {
@@ -32,7 +34,7 @@ describe('identical subscriptions over graphql-ws', () => {
     server.simulator.jobs.pin('DLI', 'same-1', 'RUNNING');
     const subs = [client(), client(), client()].map((c) => subscribe(c, WATCH, { jobId: 'same-1' }));
     for (const s of subs) await s.next();
-    expect(server.services.engine.activePollers).toBe(1);
+    expect(await server.pollersActive()).toBe(1);
     server.simulator.jobs.pin('DLI', 'same-1', 'FINISHED');
     for (const s of subs) await s.completed;
     for (const s of subs) expect(changes(s.results)).toEqual(['∅→RUNNING#1', 'RUNNING→FINISHED#2']);

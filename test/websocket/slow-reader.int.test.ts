@@ -29,7 +29,7 @@ interface Frame {
 }
 
 describe('a subscriber whose socket stops reading while its jobs finish', () => {
-  it('gets, for every subscription, each job\'s terminal event before that subscription\'s complete', async () => {
+  it("gets, for every subscription, each job's terminal event before that subscription's complete", async () => {
     const server = await startTestServer({ env: { JOBS_POLL_MIN_INTERVAL_MS: '20', JOBS_POLL_MAX_INTERVAL_MS: '40' } });
     servers.push(server);
     for (const jobId of JOBS) server.simulator.jobs.pin('DLI', jobId, 'RUNNING');
@@ -43,7 +43,8 @@ describe('a subscriber whose socket stops reading while its jobs finish', () => 
     await waitUntil(() => frames.some((f) => f.type === 'connection_ack'), 2_000);
 
     const refs = JOBS.map((jobId) => ({ provider: 'DLI', jobId }));
-    const subscribeAs = (id: string) => socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query: WATCH, variables: { refs } } }));
+    const subscribeAs = (id: string) =>
+      socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query: WATCH, variables: { refs } } }));
     subscribeAs('s0');
     await waitUntil(() => frames.filter((f) => f.type === 'next').length === JOBS.length, 5_000);
     expect(frames.filter((f) => f.type === 'next')).toHaveLength(JOBS.length);
@@ -51,7 +52,12 @@ describe('a subscriber whose socket stops reading while its jobs finish', () => 
     // Stop reading: the kernel buffers fill first, then the server's own backlog.
     socket.pause();
     for (let i = 1; i < SUBSCRIPTIONS; i++) subscribeAs(`s${i}`);
-    const active = async () => Number(/^jobs_subscriptions_active (\d+)/m.exec(await (await fetch(server.url.replace('/graphql', '/metrics'))).text())?.[1]);
+    const active = async () =>
+      Number(
+        /^jobs_subscriptions_active (\d+)/m.exec(
+          await (await fetch(server.url.replace('/graphql', '/metrics'))).text(),
+        )?.[1],
+      );
     await waitUntil(async () => (await active()) === SUBSCRIPTIONS, 5_000, 20);
     expect(await active()).toBe(SUBSCRIPTIONS);
 
@@ -70,8 +76,13 @@ describe('a subscriber whose socket stops reading while its jobs finish', () => 
       if (completeAt === -1) problems.push(`${id}: no complete`);
       if (completeAt !== own.length - 1) problems.push(`${id}: ${own.length - 1 - completeAt} frames after complete`);
       const beforeComplete = completeAt === -1 ? own : own.slice(0, completeAt);
-      const finished = new Set(beforeComplete.filter((f) => f.payload?.data?.jobStatusChanged?.rawStatus === 'FINISHED').map((f) => f.payload!.data!.jobStatusChanged!.job.jobId));
-      if (finished.size !== JOBS.length) problems.push(`${id}: ${finished.size} of ${JOBS.length} terminal events before complete`);
+      const finished = new Set(
+        beforeComplete
+          .filter((f) => f.payload?.data?.jobStatusChanged?.rawStatus === 'FINISHED')
+          .map((f) => f.payload!.data!.jobStatusChanged!.job.jobId),
+      );
+      if (finished.size !== JOBS.length)
+        problems.push(`${id}: ${finished.size} of ${JOBS.length} terminal events before complete`);
     }
     expect(problems.slice(0, 10)).toEqual([]);
   }, 40_000);

@@ -1,14 +1,15 @@
 /**
  * Alibaba POP gateway error answers → {@link JobError}. The envelope is
  * `{ RequestId, HostId, Code, Message, Recommend }` (XML `<Error>…</Error>` when a caller asked for
- * XML); codes and statuses: ../../../../shared/providers.md §A.6 and
+ * XML); codes and statuses: docs/providers.md#alibaba-pop-gateway and
  * https://help.aliyun.com/en/openapi/user-guide/api-error-diagnosis .
  *
  * The classification goes by `Code` first and by HTTP status only as a fallback, because Alibaba
- * sends throttling and auth failures as plain HTTP 400. Messages use fixed summaries: the
- * provider's own `Message` can echo the server's string-to-sign, so it is never copied.
+ * sends throttling and auth failures as plain HTTP 400. What reaches clients follows the shared
+ * allow-list (../provider-message.ts): `Message` can echo the server's string-to-sign.
  */
-import { JobError, type ErrorCode } from '../../errors.js';
+import type { ErrorCode, JobError } from '../../errors.js';
+import { providerError, safeIdentifier, type Summary } from '../provider-message.js';
 import { asObject, asString, tryParseJson } from '../wire.js';
 
 /** The fields of an error envelope this module reads (either casing, as the SDKs accept). */
@@ -48,33 +49,35 @@ export function retryAfterMs(headers: Readonly<Record<string, string>>): number 
  */
 const REQUEST_SHAPE_CODES = /^(InvalidAction|InvalidApi|InvalidVersion|UnsupportedHTTPMethod|InvalidHttpMethod)(\.|$)/;
 
-function classify(code: string | null, status: number, retryAfter: number | null): [ErrorCode, string] {
+function classify(code: string | null, status: number, retryAfter: number | null): [ErrorCode, Summary] {
   const c = code ?? '';
-  if (c.startsWith('Throttling') || retryAfter !== null) return ['PROVIDER_THROTTLED', 'throttled the request'];
+  if (c.startsWith('Throttling') || retryAfter !== null) return ['PROVIDER_THROTTLED', 'throttled'];
+  // The signed x-acs-date was more than 15 minutes off the gateway's clock.
+  if (c === 'InvalidTimeStamp.Expired') return ['PROVIDER_AUTH_FAILED', 'clockSkew'];
   if (
     /^(Signature|IncompleteSignature|InvalidTimeStamp|InvalidAccessKeyId|InvalidSecurityToken)/.test(c) ||
     c === 'InvalidAuthorization'
   ) {
-    return ['PROVIDER_AUTH_FAILED', 'rejected the request signature or credentials'];
+    return ['PROVIDER_AUTH_FAILED', 'authFailed'];
   }
-  if (c.startsWith('Forbidden')) return ['PROVIDER_FORBIDDEN', 'denied permission for this job'];
-  if (REQUEST_SHAPE_CODES.test(c)) return ['INTERNAL_SERVER_ERROR', 'rejected the request as malformed (check the endpoint)'];
+  if (c.startsWith('Forbidden')) return ['PROVIDER_FORBIDDEN', 'forbidden'];
+  if (REQUEST_SHAPE_CODES.test(c)) return ['INTERNAL_SERVER_ERROR', 'malformedRequest'];
   // Job-level not-found codes: ResourceNotFound.JobId and the `<Job...>.NotFound` family.
   if (c.startsWith('ResourceNotFound') || /job[^.]*\.NotFound$/i.test(c) || /^(Job|JobId)NotFound$/i.test(c)) {
-    return ['JOB_NOT_FOUND', 'has no such job'];
+    return ['JOB_NOT_FOUND', 'notFound'];
   }
-  if (/^(InvalidParameter|MissingParameter|Missing|IllegalParam)/.test(c)) return ['BAD_USER_INPUT', 'rejected the job id'];
+  if (/^(InvalidParameter|MissingParameter|Missing|IllegalParam)/.test(c)) return ['BAD_USER_INPUT', 'badJobId'];
   if (/^(ServiceUnavailable|InternalError|SystemBusy|ServiceTimeout)/.test(c) || status >= 500) {
-    return ['PROVIDER_UNAVAILABLE', 'is unavailable'];
+    return ['PROVIDER_UNAVAILABLE', 'unavailable'];
   }
-  if (status === 429) return ['PROVIDER_THROTTLED', 'throttled the request'];
-  if (status === 401) return ['PROVIDER_AUTH_FAILED', 'rejected the request signature or credentials'];
-  if (status === 403) return ['PROVIDER_FORBIDDEN', 'denied permission for this job'];
-  if (code === null) return ['PROVIDER_BAD_RESPONSE', 'answered with an unreadable error'];
+  if (status === 429) return ['PROVIDER_THROTTLED', 'throttled'];
+  if (status === 401) return ['PROVIDER_AUTH_FAILED', 'authFailed'];
+  if (status === 403) return ['PROVIDER_FORBIDDEN', 'forbidden'];
+  if (code === null) return ['PROVIDER_BAD_RESPONSE', 'unreadable'];
   // An unrecognised code on a job-status call: the job id is the only input, so 404 is about it
   // and other 4xx are about its form.
-  if (status === 404) return ['JOB_NOT_FOUND', 'has no such job'];
-  return ['BAD_USER_INPUT', 'rejected the request'];
+  if (status === 404) return ['JOB_NOT_FOUND', 'notFound'];
+  return ['BAD_USER_INPUT', 'rejected'];
 }
 
 /**
@@ -88,21 +91,16 @@ export function toAlibabaError(
   body: string,
 ): JobError {
   const envelope = parseAlibabaErrorBody(body);
-  const code = envelope.code === null ? null : safeCode(envelope.code);
+  const providerCode = safeIdentifier(envelope.code);
   const retryAfter = retryAfterMs(headers);
-  const [errorCode, summary] = classify(code, status, retryAfter);
-  const requestId = headers['x-acs-request-id'] ?? envelope.requestId;
-  const details: JobError['details'] = { provider, httpStatus: status };
-  if (code !== null) details.providerCode = code;
-  const safeRequestId = requestId ? safeCode(requestId) : null;
-  if (safeRequestId) details.requestId = safeRequestId;
-  if (retryAfter !== null && errorCode === 'PROVIDER_THROTTLED') details.retryAfterMs = retryAfter;
-  const codePart = code !== null ? ` (${code})` : '';
-  return new JobError(errorCode, `${provider} ${summary}: HTTP ${status}${codePart}`, details);
-}
-
-/** Codes and request ids are short identifiers; anything else is cut so a hostile body cannot smuggle text in. */
-function safeCode(code: string): string | null {
-  const cleaned = code.replace(/[^A-Za-z0-9._-]/g, '').slice(0, 80);
-  return cleaned === '' ? null : cleaned;
+  const [errorCode, summary] = classify(providerCode, status, retryAfter);
+  return providerError({
+    provider,
+    status,
+    errorCode,
+    summary,
+    providerCode,
+    requestId: safeIdentifier(headers['x-acs-request-id'] ?? envelope.requestId),
+    retryAfterMs: retryAfter !== null && errorCode === 'PROVIDER_THROTTLED' ? retryAfter : undefined,
+  });
 }

@@ -75,7 +75,11 @@ export async function callAlibabaRpc(
   // The query goes out in exactly the encoding that was signed (URL would otherwise leave `*` raw).
   const url = new URL('/', base);
   url.search = signed.canonicalQuery === '' ? '' : `?${signed.canonicalQuery}`;
-  const res = await options.transport.send(call.provider, { method: call.method, url, headers: signed.headers }, signal);
+  const res = await options.transport.send(
+    call.provider,
+    { method: call.method, url, headers: signed.headers },
+    signal,
+  );
   if (res.status < 200 || res.status >= 300) throw toAlibabaError(call.provider, res.status, res.headers, res.body);
   return { body: res.body, requestId: alibabaRequestId(res.headers, res.body) };
 }

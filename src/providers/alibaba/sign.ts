@@ -1,6 +1,6 @@
 /**
  * Alibaba Cloud V3 request signing (`ACS3-HMAC-SHA256`), as a pure function of the request parts,
- * the credentials, the date and the nonce. Rules: ../../../../shared/providers.md §B.1 and
+ * the credentials, the date and the nonce. Rules: docs/providers.md#alibaba-signing-acs3-hmac-sha256 and
  * https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature
  */
 import { createHmac } from 'node:crypto';
@@ -54,7 +54,6 @@ export function formatAcsDate(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-
 /** Signs one request; returns the headers to send (and the intermediates for tests). */
 export function signAcs3(input: Acs3SignInput): Acs3Signed {
   const payloadHash = sha256Hex(input.body ?? '');
@@ -85,8 +84,7 @@ export function signAcs3(input: Acs3SignInput): Acs3Signed {
   const hashedCanonicalRequest = sha256Hex(canonicalRequest);
   const stringToSign = `${ACS3_ALGORITHM}\n${hashedCanonicalRequest}`;
   const signature = createHmac('sha256', input.credentials.accessKeySecret).update(stringToSign, 'utf8').digest('hex');
-  const authorization =
-    `${ACS3_ALGORITHM} Credential=${input.credentials.accessKeyId},SignedHeaders=${signedHeaders},Signature=${signature}`;
+  const authorization = `${ACS3_ALGORITHM} Credential=${input.credentials.accessKeyId},SignedHeaders=${signedHeaders},Signature=${signature}`;
   headers.authorization = authorization;
   return { headers, canonicalQuery, canonicalRequest, hashedCanonicalRequest, signature, authorization };
 }

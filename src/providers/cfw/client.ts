@@ -1,6 +1,6 @@
 /**
  * CFW `ListJob` client: `GET /v3/{project_id}/jobs/{job_id}` on `cfw.{region}.myhuaweicloud.com`
- * (SDK `CfwClient.listJob`; providers.md §A.2). One HTTP call per fetch, no retries.
+ * (SDK `CfwClient.listJob`; docs/providers.md#cfw-jobs). One HTTP call per fetch, no retries.
  */
 import { JobError } from '../../errors.js';
 import { toHuaweiError } from '../huawei/errors.js';
@@ -16,7 +16,8 @@ export function createCfwClient(options: CfwClientOptions): ProviderClient {
   return {
     provider: 'CFW',
     async fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob> {
-      if (key.provider !== 'CFW') throw new JobError('INTERNAL_SERVER_ERROR', `CFW client asked for a ${key.provider} job`);
+      if (key.provider !== 'CFW')
+        throw new JobError('INTERNAL_SERVER_ERROR', `CFW client asked for a ${key.provider} job`);
       const projectId = requireProjectId(key);
       const { json, requestId, response } = await callHuaweiGet(
         options,

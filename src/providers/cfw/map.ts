@@ -2,7 +2,7 @@
  * CFW `ListJob` body → CfwJob. Pure. Body `{data: {id, status, begin_time, end_time}}`, optionally
  * with top-level `error_code`/`error_msg`/`trace_id` (older regional doc variants).
  * Times are documented as strings ("yyyy-mm-ddThh:mm:ssZ" or a `+0800` offset) but the example
- * sends epoch-ms numbers; both are read (providers.md §A.2).
+ * sends epoch-ms numbers; both are read (docs/providers.md#cfw-jobs).
  */
 import { commonJobFields, missingField, stateFrom } from '../job-fields.js';
 import { isTerminalState, type CfwJob, type JobKey, type JobState } from '../types.js';

@@ -1,7 +1,7 @@
 /**
  * DataWorks `GetJobStatus` client: `GET /` on `dataworks.{region}.aliyuncs.com`, RPC action
  * `GetJobStatus`, version `2024-05-18`, query `JobId` (SDK `dataworks-public-20240518`
- * getJobStatusWithOptions; ../../../../shared/providers.md §A.1).
+ * getJobStatusWithOptions; docs/providers.md#dataworks-getjobstatus).
  */
 import { JobError } from '../../errors.js';
 import { callAlibabaRpc, type AlibabaClientOptions } from '../alibaba/request.js';

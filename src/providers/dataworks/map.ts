@@ -1,7 +1,7 @@
 /**
  * DataWorks `GetJobStatus` (2024-05-18) response → {@link DataWorksJob}. Pure.
  * Response: `{ RequestId, JobStatus: { JobId, JobType, Completed, Status, Error, CreateTime } }`
- * (../../../../shared/providers.md §A.1).
+ * (docs/providers.md#dataworks-getjobstatus).
  */
 import { commonJobFields, missingField, stateFrom } from '../job-fields.js';
 import type { DataWorksJob, JobKey, JobState } from '../types.js';
@@ -41,7 +41,13 @@ export function mapDataWorksJob(key: JobKey, body: string, requestId: string | n
   const createTime = asDate(jobStatus.CreateTime);
   return {
     provider: 'DATAWORKS',
-    ...commonJobFields(key, status, state, { startedAt: createTime, finishedAt: null }, requestId ?? asString(root.RequestId)),
+    ...commonJobFields(
+      key,
+      status,
+      state,
+      { startedAt: createTime, finishedAt: null },
+      requestId ?? asString(root.RequestId),
+    ),
     jobType: asString(jobStatus.JobType),
     completed,
     status,

@@ -1,6 +1,6 @@
 /**
  * DLI `ShowSqlJobStatus` client: `GET /v1.0/{project_id}/jobs/{job_id}/status` on
- * `dli.{region}.myhuaweicloud.com` (SDK `DliClient.showSqlJobStatus`; providers.md §A.4).
+ * `dli.{region}.myhuaweicloud.com` (SDK `DliClient.showSqlJobStatus`; docs/providers.md#dli-job-status).
  * One HTTP call per fetch, no retries.
  */
 import { JobError } from '../../errors.js';
@@ -17,7 +17,8 @@ export function createDliClient(options: DliClientOptions): ProviderClient {
   return {
     provider: 'DLI',
     async fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob> {
-      if (key.provider !== 'DLI') throw new JobError('INTERNAL_SERVER_ERROR', `DLI client asked for a ${key.provider} job`);
+      if (key.provider !== 'DLI')
+        throw new JobError('INTERNAL_SERVER_ERROR', `DLI client asked for a ${key.provider} job`);
       const projectId = requireProjectId(key);
       const { json, requestId, response } = await callHuaweiGet(
         options,

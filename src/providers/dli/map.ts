@@ -1,7 +1,7 @@
 /**
  * DLI `ShowSqlJobStatus` body → DliJob. Pure. Every field of
  * https://support.huaweicloud.com/intl/en-us/api-dli/dli_02_0021.html plus the SDK's
- * result_format/result_path/execution_details_path (providers.md §A.4). Durations and counts stay
+ * result_format/result_path/execution_details_path (docs/providers.md#dli-job-status). Durations and counts stay
  * JS numbers (GraphQL Long); `detail` is kept raw and also parsed into result columns.
  */
 import { commonJobFields, missingField, stateFrom } from '../job-fields.js';
@@ -37,7 +37,8 @@ export function parseDliColumns(detail: unknown): DliColumn[] | null {
     const field = asObject(f);
     const name = asString(field?.name);
     if (!field || name === null) continue;
-    const type = typeof field.type === 'string' ? field.type : field.type === undefined ? 'unknown' : JSON.stringify(field.type);
+    const type =
+      typeof field.type === 'string' ? field.type : field.type === undefined ? 'unknown' : JSON.stringify(field.type);
     columns.push({ name, type, nullable: asBoolean(field.nullable), metadata: field.metadata ?? null });
   }
   return columns;
@@ -76,7 +77,10 @@ export function mapDliJob(key: JobKey, body: unknown, requestId: string | null):
       key,
       status,
       state,
-      { startedAt: startTime, finishedAt: terminal && startTime && durationMs !== null ? new Date(startTime.getTime() + durationMs) : null },
+      {
+        startedAt: startTime,
+        finishedAt: terminal && startTime && durationMs !== null ? new Date(startTime.getTime() + durationMs) : null,
+      },
       requestId,
     ),
     // A 200 carrying a status is a successful lookup even if the flag is missing.

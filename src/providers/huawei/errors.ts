@@ -1,10 +1,13 @@
 /**
- * Huawei error bodies → JobError (../../../../shared/providers.md §A.2, §A.4, §A.5, §A.6).
+ * Huawei error bodies → JobError (docs/providers.md#huawei-api-gateway-and-services).
  * Bodies come as `{error_code, error_msg}` (service and API Gateway), sometimes nested as
  * `{error: {code, message}}`, and DLI also answers `{is_success: false, message}`; all are read
- * defensively. Pure apart from the default clock used to resolve an HTTP-date Retry-After.
+ * defensively. What reaches clients follows the shared allow-list (../provider-message.ts): the
+ * message text is read only to tell an expired signature from a bad one. Pure apart from the
+ * default clock used to resolve an HTTP-date Retry-After.
  */
-import { JobError, type ErrorCode } from '../../errors.js';
+import type { ErrorCode, JobError } from '../../errors.js';
+import { DEFAULT_SUMMARY, providerError, safeIdentifier, type Summary } from '../provider-message.js';
 import { asObject, asString, tryParseJson } from '../wire.js';
 
 /** Codes whose meaning does not depend on the HTTP status they come with. */
@@ -82,33 +85,17 @@ function classify(code: string | null, status: number): { errorCode: ErrorCode; 
   return { errorCode: 'BAD_USER_INPUT', endpointHint: false };
 }
 
-const DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = {
-  JOB_NOT_FOUND: 'job not found',
-  BAD_USER_INPUT: 'rejected the request',
-  FORBIDDEN: 'access denied',
-  PROVIDER_AUTH_FAILED: 'authentication failed; check the AK/SK or token (repeated failures lock the AK for 5 minutes)',
-  PROVIDER_FORBIDDEN: 'permission denied for these credentials',
-  PROVIDER_THROTTLED: 'throttled the request',
-  PROVIDER_UNAVAILABLE: 'is unavailable',
-  PROVIDER_TIMEOUT: 'did not answer in time',
-  PROVIDER_BAD_RESPONSE: 'sent an unexpected response',
-  PROVIDER_NOT_CONFIGURED: 'is not configured',
-  INTERNAL_SERVER_ERROR: 'internal error',
-};
-
-/** Text that could carry a signature, canonical request or credential never reaches a message. */
-const UNSAFE = /canonical|signature|authoriz|token|secret|credential|aksk|x-sdk|access.?key|\bak\b|\bsk\b/i;
-
-function safeSummary(message: string | null): string | null {
-  if (!message || UNSAFE.test(message)) return null;
-  const flat = message.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return flat.length > 160 ? `${flat.slice(0, 157)}...` : flat;
+function summaryOf(errorCode: ErrorCode, endpointHint: boolean, code: string | null, message: string | null): Summary {
+  if (errorCode === 'PROVIDER_AUTH_FAILED') {
+    return code === 'APIGW.0303' || /expired/i.test(message ?? '') ? 'clockSkew' : 'authFailedHuawei';
+  }
+  if (endpointHint) return 'noSuchApi';
+  return DEFAULT_SUMMARY[errorCode];
 }
 
 /**
- * Maps a failed Huawei call (non-2xx, or a 2xx whose envelope reports failure) to a JobError.
- * The message carries the provider code and, for non-auth errors, a short sanitized summary;
- * APIGW.0301's message, which echoes the gateway's canonical request, is always dropped.
+ * Maps a failed Huawei call (non-2xx, or a 2xx whose envelope reports failure) to a JobError
+ * carrying the provider code, request id, HTTP status and any Retry-After.
  */
 export function toHuaweiError(
   provider: string,
@@ -118,28 +105,15 @@ export function toHuaweiError(
   nowMs: number = Date.now(),
 ): JobError {
   const env = readHuaweiEnvelope(body);
-  const { errorCode, endpointHint } = classify(env.code, status);
-  const requestId = headers['x-request-id'] ?? env.requestId ?? undefined;
-  const retryAfterMs = parseRetryAfter(headers['retry-after'], nowMs);
-
-  let text: string;
-  if (errorCode === 'PROVIDER_AUTH_FAILED') {
-    const expired = env.code === 'APIGW.0303' || /expired/i.test(env.message ?? '');
-    text = expired
-      ? 'rejected the request time as expired; the system clock must be within 15 minutes of UTC'
-      : DESCRIPTIONS.PROVIDER_AUTH_FAILED;
-  } else if (endpointHint) {
-    text = 'API not found at this endpoint; check the endpoint override, region and API version';
-  } else {
-    const summary = safeSummary(env.message);
-    text = summary ? `${DESCRIPTIONS[errorCode]}: ${summary}` : DESCRIPTIONS[errorCode];
-  }
-  const tag = env.code ?? `HTTP ${status}`;
-  return new JobError(errorCode, `${provider} ${text} (${tag})`, {
+  const providerCode = safeIdentifier(env.code);
+  const { errorCode, endpointHint } = classify(providerCode, status);
+  return providerError({
     provider,
-    ...(env.code ? { providerCode: env.code } : {}),
-    ...(requestId ? { requestId } : {}),
-    httpStatus: status,
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    status,
+    errorCode,
+    summary: summaryOf(errorCode, endpointHint, providerCode, env.message),
+    providerCode,
+    requestId: safeIdentifier(headers['x-request-id'] ?? env.requestId),
+    retryAfterMs: parseRetryAfter(headers['retry-after'], nowMs),
   });
 }

@@ -1,8 +1,9 @@
 /**
  * The one request shape all three Huawei APIs use: a GET on `/{version}/{project_id}/…` with
  * `Content-Type: application/json`, signed with AK/SK (plus `X-Project-Id`, which the SDK sends for
- * project-scoped credentials and some services require, providers.md §C.2) or carrying an IAM
- * token in `X-Auth-Token` (then unsigned).
+ * project-scoped credentials and some services require,
+ * docs/providers.md#huawei-signing-sdk-hmac-sha256) or carrying an IAM token in `X-Auth-Token`
+ * (then unsigned).
  */
 import { JobError } from '../../errors.js';
 import { resolveEndpoint } from '../endpoints.js';

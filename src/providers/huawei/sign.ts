@@ -1,5 +1,5 @@
 /**
- * Huawei Cloud API Gateway AK/SK signing, `SDK-HMAC-SHA256` (../../../../shared/providers.md §C;
+ * Huawei Cloud API Gateway AK/SK signing, `SDK-HMAC-SHA256` (docs/providers.md#huawei-signing-sdk-hmac-sha256;
  * https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-algorithm-002.html …-005.html).
  * Pure: the same request parts, credentials and date always give the same headers.
  */
@@ -38,7 +38,10 @@ export interface HuaweiSignature {
 
 /** `YYYYMMDDTHHMMSSZ` in UTC, the X-Sdk-Date format. */
 export function formatSdkDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 function decodeSafely(value: string): string {
@@ -77,7 +80,6 @@ export function canonicalQuery(search: string): string {
   pairs.sort(([an, av], [bn, bv]) => (an === bn ? compareBytes(av, bv) : compareBytes(an, bn)));
   return pairs.map(([n, v]) => `${n}=${v}`).join('&');
 }
-
 
 /**
  * Signs a request with AK/SK. Every header passed in is signed (like the official Node SDK), plus

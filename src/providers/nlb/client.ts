@@ -1,7 +1,7 @@
 /**
  * NLB `GetJobStatus` client: `POST /` on `nlb.{region}.aliyuncs.com`, RPC action `GetJobStatus`,
  * version `2022-04-30`, `JobId` and `ClientToken` in the query string, empty body (SDK
- * `nlb-20220430` getJobStatusWithOptions; ../../../../shared/providers.md §A.3).
+ * `nlb-20220430` getJobStatusWithOptions; docs/providers.md#nlb-getjobstatus).
  */
 import { randomUUID } from 'node:crypto';
 import { JobError } from '../../errors.js';
@@ -23,7 +23,8 @@ export function createNlbClient(options: NlbClientOptions): ProviderClient {
   return {
     provider: 'NLB',
     async fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob> {
-      if (key.provider !== 'NLB') throw new JobError('INTERNAL_SERVER_ERROR', `NLB client asked for a ${key.provider} job`);
+      if (key.provider !== 'NLB')
+        throw new JobError('INTERNAL_SERVER_ERROR', `NLB client asked for a ${key.provider} job`);
       const res = await callAlibabaRpc(
         options,
         {

@@ -1,6 +1,6 @@
 /**
  * NLB `GetJobStatus` (2022-04-30) response `{ RequestId, Status }` → {@link NlbJob}. Pure.
- * (../../../../shared/providers.md §A.3)
+ * (docs/providers.md#nlb-getjobstatus)
  */
 import { commonJobFields, missingField, stateFrom } from '../job-fields.js';
 import type { JobKey, JobState, NlbJob } from '../types.js';
@@ -32,7 +32,13 @@ export function mapNlbJob(key: JobKey, body: string, requestId: string | null): 
   return {
     provider: 'NLB',
     // The API reports no times.
-    ...commonJobFields(key, status, state, { startedAt: null, finishedAt: null }, requestId ?? asString(root.RequestId)),
+    ...commonJobFields(
+      key,
+      status,
+      state,
+      { startedAt: null, finishedAt: null },
+      requestId ?? asString(root.RequestId),
+    ),
     status,
   };
 }

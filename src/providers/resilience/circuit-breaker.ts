@@ -64,7 +64,10 @@ class NoAnswer {
   constructor(readonly error: unknown) {}
 }
 
-/** A provider answer to a probe that proves the provider is up: given to cockatiel as a success, so it closes and resets the count. */
+/**
+ * A provider answer to a probe that proves the provider is up: given to cockatiel as a success, so
+ * it closes and resets the count.
+ */
 class UpAnswer {
   constructor(readonly error: unknown) {}
 }
@@ -98,10 +101,6 @@ export class EndpointBreaker {
       if (s === CircuitState.Open) this.#openedAt = Date.now();
       onChange?.({ provider, region, state: STATES[s] });
     });
-  }
-
-  get state(): BreakerState {
-    return STATES[this.#policy.state];
   }
 
   /**
@@ -146,7 +145,10 @@ export class EndpointBreaker {
   }
 }
 
-/** Whether a failed attempt got as far as the provider (an answer, or none in time), rather than failing in this process. */
+/**
+ * Whether a failed attempt got as far as the provider (an answer, or none in time), rather than
+ * failing in this process.
+ */
 function fromProvider(err: unknown): boolean {
   return isJobError(err) && !(err instanceof LocalJobError);
 }

@@ -2,9 +2,10 @@
  * Which provider failures are worth another attempt, and which count against a provider's
  * health. Pure: decided from the error's code alone, because the provider modules already map
  * every wire answer (Alibaba `Throttling*` as HTTP 400 and `x-acs-retry-after`, Huawei APIGW.0308
- * / 429 with Retry-After, 5xx, connection resets, timeouts) onto a {@link JobError} code.
+ * / 429 with Retry-After, 5xx, connection resets, timeouts) onto a {@link JobError} code, and
+ * which codes are transient is the registry's (src/errors.ts) to say.
  */
-import { isJobError, type ErrorCode } from '../../errors.js';
+import { isJobError, isTransient, type ErrorCode } from '../../errors.js';
 import { LocalJobError } from './local-error.js';
 
 /**
@@ -14,34 +15,25 @@ import { LocalJobError } from './local-error.js';
  */
 export type RetryClass = 'retry' | 'once' | 'never';
 
-const BY_CODE: Readonly<Record<ErrorCode, RetryClass>> = {
-  PROVIDER_THROTTLED: 'retry',
-  PROVIDER_UNAVAILABLE: 'retry',
-  PROVIDER_TIMEOUT: 'retry',
-  // A truncated, garbled, oversized or HTML body is often a one-off (a cut connection, a proxy
-  // answering for a backend that was restarting), so one more attempt is cheap and often enough.
-  // A provider that keeps sending a body we cannot read (an API change, a misrouted gateway, a
-  // job whose record has fields of the wrong type) will not heal within one call, and every
-  // attempt costs a full body read of up to the size limit: hence one retry, not several.
-  PROVIDER_BAD_RESPONSE: 'once',
-  // Huawei locks an AK for 5 minutes after 5 failed signatures, and Alibaba's clock-skew and
-  // nonce errors recur on every re-signed attempt: an auth failure is surfaced at once.
-  PROVIDER_AUTH_FAILED: 'never',
-  PROVIDER_FORBIDDEN: 'never',
-  JOB_NOT_FOUND: 'never',
-  BAD_USER_INPUT: 'never',
-  FORBIDDEN: 'never',
-  PROVIDER_NOT_CONFIGURED: 'never',
-  INTERNAL_SERVER_ERROR: 'never',
-};
+/**
+ * Transient codes the retry budget limits to one extra attempt. A truncated, garbled, oversized
+ * or HTML body is often a one-off (a cut connection, a proxy answering for a backend that was
+ * restarting), so one more attempt is cheap and often enough. A provider that keeps sending a
+ * body we cannot read (an API change, a misrouted gateway, a job whose record has fields of the
+ * wrong type) will not heal within one call, and every attempt costs a full body read of up to
+ * the size limit: hence one retry, not several.
+ */
+const ONCE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['PROVIDER_BAD_RESPONSE']);
 
 /**
- * How a failed attempt may be retried. Errors raised locally (open breaker, client-side rate
- * limit) are never retried within the call; anything that is not a JobError is a bug.
+ * How a failed attempt may be retried: transient codes (the registry's) are retried, others never
+ * (an auth failure, for one, is surfaced at once). Errors raised locally (open breaker,
+ * client-side rate limit) are never retried within the call; anything that is not a JobError is
+ * a bug.
  */
 export function retryClassOf(err: unknown): RetryClass {
-  if (err instanceof LocalJobError) return 'never';
-  return isJobError(err) ? BY_CODE[err.code] : 'never';
+  if (err instanceof LocalJobError || !isJobError(err) || !isTransient(err.code)) return 'never';
+  return ONCE.has(err.code) ? 'once' : 'retry';
 }
 
 /**
@@ -52,5 +44,9 @@ export function retryClassOf(err: unknown): RetryClass {
  * record, not about the endpoint. Errors raised locally (no request sent) never count.
  */
 export function countsAgainstProvider(err: unknown): boolean {
-  return isJobError(err) && !(err instanceof LocalJobError) && (err.code === 'PROVIDER_UNAVAILABLE' || err.code === 'PROVIDER_TIMEOUT');
+  return (
+    isJobError(err) &&
+    !(err instanceof LocalJobError) &&
+    (err.code === 'PROVIDER_UNAVAILABLE' || err.code === 'PROVIDER_TIMEOUT')
+  );
 }

@@ -17,7 +17,11 @@ export class CallDeadline {
    * @param caller the caller's signal, if any
    * @param now monotonic clock in ms (test seam) @default performance.now
    */
-  constructor(readonly ms: number, caller?: AbortSignal, now: () => number = () => performance.now()) {
+  constructor(
+    readonly ms: number,
+    caller?: AbortSignal,
+    now: () => number = () => performance.now(),
+  ) {
     this.#now = now;
     this.#endsAt = now() + ms;
     this.#caller = caller;

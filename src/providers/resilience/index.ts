@@ -13,5 +13,4 @@ export {
   type ResilienceEvent,
   type ResilienceOptions,
   type ResilienceSettings,
-  type ResilientClient,
 } from './with-resilience.js';

@@ -20,7 +20,10 @@ export class TokenBucket {
   #last: number;
 
   /** @param now monotonic clock in ms @default performance.now */
-  constructor(readonly options: RateLimitOptions, private readonly now: () => number = () => performance.now()) {
+  constructor(
+    readonly options: RateLimitOptions,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.#tokens = options.burst;
     this.#last = now();
   }

@@ -40,7 +40,11 @@ export interface RetryBudget {
 }
 
 /** Runs `attempt(1)`, `attempt(2)`, … as described above; rejects with the last attempt's error. */
-export async function retrying<T>(attempt: (n: number) => Promise<T>, budget: RetryBudget, o: RetryOptions): Promise<T> {
+export async function retrying<T>(
+  attempt: (n: number) => Promise<T>,
+  budget: RetryBudget,
+  o: RetryOptions,
+): Promise<T> {
   const random = o.random ?? Math.random;
   const sleep = o.sleep ?? abortableSleep;
   const classify = o.classify ?? retryClassOf;

@@ -7,45 +7,21 @@
  * means provider + region: each client serves one provider, so breakers and buckets are kept
  * per region.
  */
+import { DEFAULTS, type ResilienceSettings } from '../../config.js';
 import { isJobError, JobError, type ErrorCode } from '../../errors.js';
 import type { JobKey, ProviderClient, ProviderJob } from '../types.js';
-import { EndpointBreaker, type BreakerChange, type BreakerState } from './circuit-breaker.js';
+import { EndpointBreaker, type BreakerState } from './circuit-breaker.js';
 import { CallDeadline } from './deadline.js';
 import { LocalJobError } from './local-error.js';
 import { acquireToken, TokenBucket } from './rate-limit.js';
 import { retrying } from './retry.js';
 import type { Sleep } from './sleep.js';
 
-/** The tunables, as configuration carries them (src/config.ts `resilience`). */
-export interface ResilienceSettings {
-  /** Attempts per call, the first included. */
-  retryMaxAttempts: number;
-  /** Ceiling of the first retry's jittered delay. */
-  retryBaseMs: number;
-  /** Ceiling of any retry delay; a provider asking for a longer wait ends the call instead. */
-  retryMaxDelayMs: number;
-  /** One deadline per call across all attempts and waits. */
-  callDeadlineMs: number;
-  /** Consecutive failed attempts (outages, timeouts) that open an endpoint's breaker. */
-  breakerThreshold: number;
-  /** How long an open breaker fails fast before letting a probe through. */
-  breakerCooldownMs: number;
-  /** Requests per second per endpoint (Huawei allows 200 per API). */
-  rateLimitPerSec: number;
-  /** Requests allowed back to back after a quiet spell. */
-  rateLimitBurst: number;
-}
+/** The tunables, as configuration carries them (defined with their defaults in src/config.ts). */
+export type { ResilienceSettings };
 
-export const DEFAULT_RESILIENCE: Readonly<ResilienceSettings> = Object.freeze({
-  retryMaxAttempts: 3,
-  retryBaseMs: 100,
-  retryMaxDelayMs: 5_000,
-  callDeadlineMs: 20_000,
-  breakerThreshold: 5,
-  breakerCooldownMs: 30_000,
-  rateLimitPerSec: 50,
-  rateLimitBurst: 50,
-});
+/** What a client wrapped without settings gets: the configuration's defaults. */
+export const DEFAULT_RESILIENCE: Readonly<ResilienceSettings> = DEFAULTS.resilience;
 
 /**
  * Something worth a log line or a metric. Carries codes and numbers only, never messages or bodies.
@@ -61,8 +37,6 @@ export type ResilienceEvent =
   | { type: 'rate-limited'; provider: string; region: string; waitMs: number; rejected: boolean };
 
 export interface ResilienceOptions extends Partial<ResilienceSettings> {
-  /** Longest wait for a rate-limit token (never beyond the call's deadline). @default 2_000 */
-  rateLimitMaxWaitMs?: number;
   onEvent?: (event: ResilienceEvent) => void;
   /** Test seam for backoff jitter. @default Math.random */
   random?: () => number;
@@ -72,14 +46,8 @@ export interface ResilienceOptions extends Partial<ResilienceSettings> {
   now?: () => number;
 }
 
-/** A resilient client also reports its breakers (for metrics and health pages). */
-export interface ResilientClient extends ProviderClient {
-  breakerState(region: string): BreakerState;
-  /** Every endpoint seen so far with its breaker state. */
-  breakerStates(): BreakerChange[];
-}
-
-export function withResilience(client: ProviderClient, options: ResilienceOptions = {}): ResilientClient {
+/** Breaker state changes are reported through `onEvent` (`type: 'breaker'`), which feeds the metrics. */
+export function withResilience(client: ProviderClient, options: ResilienceOptions = {}): ProviderClient {
   const s: ResilienceSettings = { ...DEFAULT_RESILIENCE, ...definedOnly(options) };
   const provider = client.provider;
   const emit = (event: ResilienceEvent) => {
@@ -94,8 +62,11 @@ export function withResilience(client: ProviderClient, options: ResilienceOption
   const breakerFor = (region: string) => {
     let b = breakers.get(region);
     if (!b) {
-      b = new EndpointBreaker(provider, region, { threshold: s.breakerThreshold, cooldownMs: s.breakerCooldownMs }, (c) =>
-        emit({ type: 'breaker', ...c }),
+      b = new EndpointBreaker(
+        provider,
+        region,
+        { threshold: s.breakerThreshold, cooldownMs: s.breakerCooldownMs },
+        (c) => emit({ type: 'breaker', ...c }),
       );
       breakers.set(region, b);
     }
@@ -109,7 +80,7 @@ export function withResilience(client: ProviderClient, options: ResilienceOption
     }
     return b;
   };
-  const maxWaitMs = options.rateLimitMaxWaitMs ?? 2_000;
+  const maxWaitMs = s.rateLimitMaxWaitMs;
 
   async function fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob> {
     const deadline = new CallDeadline(s.callDeadlineMs, signal);
@@ -120,13 +91,30 @@ export function withResilience(client: ProviderClient, options: ResilienceOption
       breaker.execute(
         async () => {
           try {
-            const { waitedMs } = await acquireToken(bucket, provider, Math.min(maxWaitMs, deadline.remainingMs()), deadline.signal, options.sleep);
-            if (waitedMs > 0) emit({ type: 'rate-limited', provider, region: key.region, waitMs: waitedMs, rejected: false });
+            const { waitedMs } = await acquireToken(
+              bucket,
+              provider,
+              Math.min(maxWaitMs, deadline.remainingMs()),
+              deadline.signal,
+              options.sleep,
+            );
+            if (waitedMs > 0)
+              emit({ type: 'rate-limited', provider, region: key.region, waitMs: waitedMs, rejected: false });
           } catch (err) {
-            if (isJobError(err)) emit({ type: 'rate-limited', provider, region: key.region, waitMs: err.details.retryAfterMs ?? 0, rejected: true });
+            if (isJobError(err))
+              emit({
+                type: 'rate-limited',
+                provider,
+                region: key.region,
+                waitMs: err.details.retryAfterMs ?? 0,
+                rejected: true,
+              });
             throw err;
           }
-          if (deadline.signal.aborted) throw new LocalJobError('PROVIDER_TIMEOUT', `${provider} call ended while waiting for its turn`, { provider });
+          if (deadline.signal.aborted)
+            throw new LocalJobError('PROVIDER_TIMEOUT', `${provider} call ended while waiting for its turn`, {
+              provider,
+            });
           sent++;
           try {
             return await client.fetchJob(key, deadline.signal);
@@ -148,7 +136,14 @@ export function withResilience(client: ProviderClient, options: ResilienceOption
         ...(options.random ? { random: options.random } : {}),
         ...(options.sleep ? { sleep: options.sleep } : {}),
         onRetry: ({ attempt: n, delayMs, error }) =>
-          emit({ type: 'retry', provider, region: key.region, attempt: n, delayMs, code: isJobError(error) ? error.code : 'INTERNAL_SERVER_ERROR' }),
+          emit({
+            type: 'retry',
+            provider,
+            region: key.region,
+            attempt: n,
+            delayMs,
+            code: isJobError(error) ? error.code : 'INTERNAL_SERVER_ERROR',
+          }),
       });
     } catch (err) {
       throw finalError(err, deadline, sent, provider);
@@ -157,12 +152,7 @@ export function withResilience(client: ProviderClient, options: ResilienceOption
     }
   }
 
-  return {
-    provider,
-    fetchJob,
-    breakerState: (region) => breakers.get(region)?.state ?? 'closed',
-    breakerStates: () => [...breakers.values()].map((b) => ({ provider, region: b.region, state: b.state })),
-  };
+  return { provider, fetchJob };
 }
 
 /**
@@ -173,7 +163,12 @@ function finalError(err: unknown, deadline: CallDeadline, sent: number, provider
   if (isJobError(err) && !err.transient) return err;
   const tries = `${sent} attempt${sent === 1 ? '' : 's'}`;
   if (deadline.expired) {
-    return new JobError('PROVIDER_TIMEOUT', `${provider} call did not finish within its ${deadline.ms} ms deadline (${tries})`, { provider }, { cause: err });
+    return new JobError(
+      'PROVIDER_TIMEOUT',
+      `${provider} call did not finish within its ${deadline.ms} ms deadline (${tries})`,
+      { provider },
+      { cause: err },
+    );
   }
   if (!isJobError(err) || err instanceof LocalJobError || sent <= 1) return err;
   return new JobError(err.code, `${err.message} (after ${tries})`, err.details, { cause: err });

@@ -2,8 +2,9 @@
  * Workspace Application Streaming job client. v2 (default) `GET /v2/{project_id}/job/{job_id}`
  * (`ShowJobDetail`); v1 `GET /v1/{project_id}/job/{job_id}` (`ShowJob`, deprecated upstream).
  * Host `appstream.{region}…` in the mainland regions, `workspace.{region}…` elsewhere
- * (endpoints.ts; providers.md §A.5). One HTTP call per fetch, no retries.
+ * (endpoints.ts; docs/providers.md#workspace-jobs). One HTTP call per fetch, no retries.
  */
+import { DEFAULTS } from '../../config.js';
 import { JobError } from '../../errors.js';
 import { toHuaweiError } from '../huawei/errors.js';
 import { callHuaweiGet, requireProjectId, type HuaweiClientOptions } from '../huawei/request.js';
@@ -19,7 +20,7 @@ export interface WorkspaceClientOptions extends HuaweiClientOptions {
 
 /** A client that fetches one Workspace App Streaming job per call. */
 export function createWorkspaceClient(options: WorkspaceClientOptions): ProviderClient {
-  const version = options.apiVersion ?? 'v2';
+  const version = options.apiVersion ?? DEFAULTS.workspaceApi;
   return {
     provider: 'WORKSPACE',
     async fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob> {

@@ -1,6 +1,7 @@
 /**
  * Workspace `JobResourceInfo` (the resources a sub-job processes) → WorkspaceJobEntity, shared by
- * the v1 and v2 mappers. Field list: seed 004 / go-v3 `workspaceapp/v1/model/model_job_resource_info.go`.
+ * the v1 and v2 mappers. Field list: docs/providers.md#v1-showjob / go-v3
+ * `workspaceapp/v1/model/model_job_resource_info.go`.
  */
 import type { WorkspaceSubJob } from '../types.js';
 import { asArray, asInteger, asNumber, asObject, asString } from '../wire.js';

@@ -1,7 +1,7 @@
 /**
  * Workspace App Streaming `ShowJob` v1 body `{job: JobDetail}` → WorkspaceJob. Pure.
- * https://support.huaweicloud.com/intl/es-us/api-workspace/ShowJob_0.html (seed 004, deprecated
- * upstream); JobDetail per go-v3 `workspaceapp/v1/model/model_job_detail.go`.
+ * https://support.huaweicloud.com/intl/es-us/api-workspace/ShowJob_0.html (deprecated upstream;
+ * docs/providers.md#v1-showjob); JobDetail per go-v3 `workspaceapp/v1/model/model_job_detail.go`.
  */
 import { commonJobFields, missingField, stateFrom } from '../job-fields.js';
 import { isTerminalState, type JobKey, type JobState, type WorkspaceJob, type WorkspaceSubJob } from '../types.js';
@@ -63,7 +63,13 @@ export function mapWorkspaceV1Job(key: JobKey, body: unknown, requestId: string 
   const subJobs = (asArray(job.sub_jobs) ?? []).map(mapSubJob).filter((s): s is WorkspaceSubJob => s !== null);
   return {
     provider: 'WORKSPACE',
-    ...commonJobFields(key, rawStatus, state, { startedAt: beginTime, finishedAt: terminal ? endTime : null }, requestId),
+    ...commonJobFields(
+      key,
+      rawStatus,
+      state,
+      { startedAt: beginTime, finishedAt: terminal ? endTime : null },
+      requestId,
+    ),
     apiVersion: 'V1',
     jobTypeCode: asInteger(job.job_type),
     jobType: null,

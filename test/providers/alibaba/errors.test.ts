@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { parseAlibabaErrorBody, retryAfterMs, toAlibabaError } from '../../../src/providers/alibaba/errors.js';
 
-/** The documented POP envelope (providers.md §A.6). */
+/** The documented POP envelope (docs/providers.md#alibaba-pop-gateway). */
 function envelope(code: string, message = 'some message'): string {
   return JSON.stringify({
     RequestId: '0FA6C5E3-9E4B-5F1B-A1D6-0A2B3C4D5E6F',
@@ -42,7 +42,12 @@ describe('toAlibabaError', () => {
   ] as const)('maps %s (HTTP %i) to %s', (code, status, expected) => {
     const err = toAlibabaError('NLB', status, {}, envelope(code));
     expect(err.code).toBe(expected);
-    expect(err.details).toMatchObject({ provider: 'NLB', providerCode: code, httpStatus: status, requestId: '0FA6C5E3-9E4B-5F1B-A1D6-0A2B3C4D5E6F' });
+    expect(err.details).toMatchObject({
+      provider: 'NLB',
+      providerCode: code,
+      httpStatus: status,
+      requestId: '0FA6C5E3-9E4B-5F1B-A1D6-0A2B3C4D5E6F',
+    });
     expect(err.message).toContain(code);
   });
 
@@ -56,7 +61,9 @@ describe('toAlibabaError', () => {
   it('ignores a zero or non-numeric x-acs-retry-after', () => {
     expect(retryAfterMs({ 'x-acs-retry-after': '0' })).toBeNull();
     expect(retryAfterMs({ 'x-acs-retry-after': 'soon' })).toBeNull();
-    expect(toAlibabaError('NLB', 403, { 'x-acs-retry-after': 'soon' }, envelope('Forbidden.RAM')).code).toBe('PROVIDER_FORBIDDEN');
+    expect(toAlibabaError('NLB', 403, { 'x-acs-retry-after': 'soon' }, envelope('Forbidden.RAM')).code).toBe(
+      'PROVIDER_FORBIDDEN',
+    );
   });
 
   it('prefers the x-acs-request-id header over the body RequestId', () => {
@@ -99,7 +106,12 @@ describe('toAlibabaError', () => {
   });
 
   it('never copies the provider message (which can echo the string to sign) into the error', () => {
-    const err = toAlibabaError('NLB', 400, {}, envelope('SignatureDoesNotMatch', 'server string to sign is: ACS3-HMAC-SHA256\n7ea0'));
+    const err = toAlibabaError(
+      'NLB',
+      400,
+      {},
+      envelope('SignatureDoesNotMatch', 'server string to sign is: ACS3-HMAC-SHA256\n7ea0'),
+    );
     expect(err.message).not.toContain('string to sign');
     expect(err.message).not.toContain('7ea0');
     expect(err.message).toBe('NLB rejected the request signature or credentials: HTTP 400 (SignatureDoesNotMatch)');

@@ -27,12 +27,19 @@ export function startHarness(
 }
 
 /** The harness for one test file, with its hooks registered. */
-export function useHarness(createFake: (o: AlibabaFakeOptions) => FakeProviderServer, createClient: (o: AlibabaClientOptions) => ProviderClient): Harness {
+export function useHarness(
+  createFake: (o: AlibabaFakeOptions) => FakeProviderServer,
+  createClient: (o: AlibabaClientOptions) => ProviderClient,
+): Harness {
   return useProviderHarness(START_MS, () => startHarness(createFake, createClient));
 }
 
 /** The documented POP error envelope. */
-export function popError(code: string, message: string, requestId = '7C1B2E3A-0000-4000-8000-000000000001'): Record<string, string> {
+export function popError(
+  code: string,
+  message: string,
+  requestId = '7C1B2E3A-0000-4000-8000-000000000001',
+): Record<string, string> {
   return {
     RequestId: requestId,
     HostId: 'example.aliyuncs.com',

@@ -49,6 +49,11 @@ export async function rawCall(fake: FakeProviderServer, transport: HttpTransport
   });
   url.search = signed.canonicalQuery ? `?${signed.canonicalQuery}` : '';
   call.mutate?.(signed.headers);
-  const res = await transport.send('TEST', { method: call.method, url, headers: signed.headers, ...(call.body ? { body: call.body } : {}) });
+  const res = await transport.send('TEST', {
+    method: call.method,
+    url,
+    headers: signed.headers,
+    ...(call.body ? { body: call.body } : {}),
+  });
   return { status: res.status, headers: res.headers, json: JSON.parse(res.body) as Record<string, unknown> };
 }

@@ -1,10 +1,15 @@
 import { describe, it, expect } from 'vitest';
-import { canonicalQueryString, formatAcsDate, signAcs3, type Acs3SignInput } from '../../../src/providers/alibaba/sign.js';
+import {
+  canonicalQueryString,
+  formatAcsDate,
+  signAcs3,
+  type Acs3SignInput,
+} from '../../../src/providers/alibaba/sign.js';
 import { encodeRfc3986 as acsPercentEncode } from '../../../src/providers/signing.js';
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-/** Official vector V3-1 inputs (providers.md §B.1, doc "Fixed parameter values"). */
+/** Official vector V3-1 inputs (docs/providers.md#alibaba-signing-acs3-hmac-sha256, doc "Fixed parameter values"). */
 const V3_1: Acs3SignInput = {
   method: 'POST',
   host: 'ecs.cn-shanghai.aliyuncs.com',
@@ -68,7 +73,11 @@ describe('signAcs3 on official vector V3-1', () => {
 
 describe('signAcs3 on other vectors', () => {
   it('produces e521358f… for vector V3-2 (date 09:01:01, nonce d410180a…)', () => {
-    const signed = signAcs3({ ...V3_1, date: new Date('2023-10-26T09:01:01Z'), nonce: 'd410180a5abf7fe235dd9b74aca91fc0' });
+    const signed = signAcs3({
+      ...V3_1,
+      date: new Date('2023-10-26T09:01:01Z'),
+      nonce: 'd410180a5abf7fe235dd9b74aca91fc0',
+    });
     expect(signed.signature).toBe('e521358f7776c97df52e6b2891a8bc73026794a071b50c3323388c4e0df64804');
   });
 
@@ -97,7 +106,9 @@ describe('signAcs3 on other vectors', () => {
       nonce: ORACLE_NONCE,
       credentials: TEST_CREDS,
     });
-    expect(signed.canonicalQuery).toBe('ClientToken=123e4567-e89b-12d3-a456-426655440000&JobId=72dcd26b-f12d-4c27-b3af-18f6aed5%2A%2A%2A%2A');
+    expect(signed.canonicalQuery).toBe(
+      'ClientToken=123e4567-e89b-12d3-a456-426655440000&JobId=72dcd26b-f12d-4c27-b3af-18f6aed5%2A%2A%2A%2A',
+    );
     expect(signed.signature).toBe('f00eda6cff63b130677b30e6c193e7651531efe75683266c7b90f3cf011fc523');
   });
 
@@ -108,7 +119,9 @@ describe('signAcs3 on other vectors', () => {
   it('signs x-acs-security-token when an STS token is configured', () => {
     const signed = signAcs3({ ...V3_1, credentials: { ...V3_1.credentials, securityToken: 'sts-token' } });
     expect(signed.headers['x-acs-security-token']).toBe('sts-token');
-    expect(signed.authorization).toContain('SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-security-token;x-acs-signature-nonce;x-acs-version,');
+    expect(signed.authorization).toContain(
+      'SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-security-token;x-acs-signature-nonce;x-acs-version,',
+    );
     expect(signed.canonicalRequest).toContain('\nx-acs-security-token:sts-token\n');
   });
 
@@ -119,12 +132,14 @@ describe('signAcs3 on other vectors', () => {
 
   it('hashes a non-empty body into x-acs-content-sha256', () => {
     const signed = signAcs3({ ...V3_1, body: 'abc' });
-    expect(signed.headers['x-acs-content-sha256']).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(signed.headers['x-acs-content-sha256']).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
   });
 });
 
 describe('encoding helpers', () => {
-  it('percent-encodes per RFC 3986, including !\'()* and space, keeping ~', () => {
+  it("percent-encodes per RFC 3986, including !'()* and space, keeping ~", () => {
     expect(acsPercentEncode("a b*c!d'(e)~f+g/h=i&j")).toBe('a%20b%2Ac%21d%27%28e%29~f%2Bg%2Fh%3Di%26j');
     expect(acsPercentEncode('数据')).toBe('%E6%95%B0%E6%8D%AE');
   });

@@ -2,11 +2,23 @@ import { describe, it, expect } from 'vitest';
 import { CFW_STATUS, mapCfwJob } from '../../../src/providers/cfw/map.js';
 import type { JobKey } from '../../../src/providers/types.js';
 
-const key: JobKey = { provider: 'CFW', region: 'cn-north-4', projectId: '09bb24e6fe80d23d2fa2c010b53b418c', jobId: 'f588ce71-e26c-400d-8981-f854355f6849' };
+const key: JobKey = {
+  provider: 'CFW',
+  region: 'cn-north-4',
+  projectId: '09bb24e6fe80d23d2fa2c010b53b418c',
+  jobId: 'f588ce71-e26c-400d-8981-f854355f6849',
+};
 
 describe('mapCfwJob', () => {
   it('maps the seed example field by field (epoch-ms numbers for times)', () => {
-    const seed = { data: { begin_time: 1641370501000, end_time: 1641370515000, id: 'f588ce71-e26c-400d-8981-f854355f6849', status: 'Success' } };
+    const seed = {
+      data: {
+        begin_time: 1641370501000,
+        end_time: 1641370515000,
+        id: 'f588ce71-e26c-400d-8981-f854355f6849',
+        status: 'Success',
+      },
+    };
     expect(mapCfwJob(key, seed, 'req-1')).toEqual({
       id: 'CFW:cn-north-4:09bb24e6fe80d23d2fa2c010b53b418c:f588ce71-e26c-400d-8981-f854355f6849',
       provider: 'CFW',
@@ -28,13 +40,21 @@ describe('mapCfwJob', () => {
   });
 
   it('reads the documented string times, including the +0800 offset form', () => {
-    const job = mapCfwJob(key, { data: { status: 'Failed', begin_time: '2022-01-05T16:15:01+0800', end_time: '2022-01-05T08:15:15Z' } }, null);
+    const job = mapCfwJob(
+      key,
+      { data: { status: 'Failed', begin_time: '2022-01-05T16:15:01+0800', end_time: '2022-01-05T08:15:15Z' } },
+      null,
+    );
     expect(job.beginTime).toEqual(new Date('2022-01-05T08:15:01Z'));
     expect(job.endTime).toEqual(new Date('2022-01-05T08:15:15Z'));
   });
 
   it('maps the top-level error_code, error_msg some regions send with data', () => {
-    const job = mapCfwJob(key, { error_code: 'CFW.00000000', error_msg: 'ok', trace_id: 't', data: { status: 'Running' } }, null);
+    const job = mapCfwJob(
+      key,
+      { error_code: 'CFW.00000000', error_msg: 'ok', trace_id: 't', data: { status: 'Running' } },
+      null,
+    );
     expect(job).toMatchObject({ errorCode: 'CFW.00000000', errorMsg: 'ok' });
   });
 
@@ -61,6 +81,8 @@ describe('mapCfwJob', () => {
     ['missing status', { data: { id: 'x' } }],
     ['a non-string status', { data: { status: 1 } }],
   ])('rejects a body that is %s as PROVIDER_BAD_RESPONSE', (_label, body) => {
-    expect(() => mapCfwJob(key, body, 'r')).toThrow(expect.objectContaining({ code: 'PROVIDER_BAD_RESPONSE', details: expect.objectContaining({ requestId: 'r' }) }));
+    expect(() => mapCfwJob(key, body, 'r')).toThrow(
+      expect.objectContaining({ code: 'PROVIDER_BAD_RESPONSE', details: expect.objectContaining({ requestId: 'r' }) }),
+    );
   });
 });

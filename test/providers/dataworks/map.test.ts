@@ -2,9 +2,14 @@ import { describe, it, expect } from 'vitest';
 import { DATAWORKS_STATES, mapDataWorksJob } from '../../../src/providers/dataworks/map.js';
 import type { JobKey } from '../../../src/providers/types.js';
 
-const KEY: JobKey = { provider: 'DATAWORKS', region: 'cn-hangzhou', projectId: null, jobId: '70ecdaec-bf21-4c11-8ecb-4f77453ceea8' };
+const KEY: JobKey = {
+  provider: 'DATAWORKS',
+  region: 'cn-hangzhou',
+  projectId: null,
+  jobId: '70ecdaec-bf21-4c11-8ecb-4f77453ceea8',
+};
 
-/** The seed's sample success response, verbatim (seeds/000). */
+/** The API page's sample success response, verbatim (docs/providers.md#dataworks-getjobstatus). */
 const SEED = `{
 "RequestId": "5E2BFE96-C0E0-5A98-85C8-633EC803198D",
 "JobStatus": {
@@ -18,7 +23,10 @@ const SEED = `{
 }`;
 
 function body(jobStatus: Record<string, unknown>): string {
-  return JSON.stringify({ RequestId: 'R-1', JobStatus: { JobType: 'Create', Completed: 'False', Status: 'Running', ...jobStatus } });
+  return JSON.stringify({
+    RequestId: 'R-1',
+    JobStatus: { JobType: 'Create', Completed: 'False', Status: 'Running', ...jobStatus },
+  });
 }
 
 describe('mapDataWorksJob', () => {
@@ -66,7 +74,13 @@ describe('mapDataWorksJob', () => {
 
   it('maps an unknown status to UNKNOWN, not terminal, keeping the raw value', () => {
     const job = mapDataWorksJob(KEY, body({ Status: 'Queued', Completed: 'True' }), null);
-    expect(job).toMatchObject({ state: 'UNKNOWN', terminal: false, rawStatus: 'Queued', status: 'Queued', completed: true });
+    expect(job).toMatchObject({
+      state: 'UNKNOWN',
+      terminal: false,
+      rawStatus: 'Queued',
+      status: 'Queued',
+      completed: true,
+    });
   });
 
   it('matches statuses exactly, so a differently cased one is UNKNOWN', () => {
@@ -95,7 +109,14 @@ describe('mapDataWorksJob', () => {
 
   it('gives null for absent optional fields', () => {
     const job = mapDataWorksJob(KEY, JSON.stringify({ JobStatus: { Status: 'Running' } }), null);
-    expect(job).toMatchObject({ jobType: null, completed: null, error: null, createTime: null, startedAt: null, providerRequestId: null });
+    expect(job).toMatchObject({
+      jobType: null,
+      completed: null,
+      error: null,
+      createTime: null,
+      startedAt: null,
+      providerRequestId: null,
+    });
   });
 
   it.each([
@@ -106,6 +127,8 @@ describe('mapDataWorksJob', () => {
     ['without Status', '{"JobStatus":{"JobId":"x"}}'],
     ['with a non-string Status', '{"JobStatus":{"Status":1}}'],
   ])('rejects a body %s as PROVIDER_BAD_RESPONSE', (_label, text) => {
-    expect(() => mapDataWorksJob(KEY, text, 'R-9')).toThrow(expect.objectContaining({ code: 'PROVIDER_BAD_RESPONSE', details: { provider: 'DATAWORKS', requestId: 'R-9' } }));
+    expect(() => mapDataWorksJob(KEY, text, 'R-9')).toThrow(
+      expect.objectContaining({ code: 'PROVIDER_BAD_RESPONSE', details: { provider: 'DATAWORKS', requestId: 'R-9' } }),
+    );
   });
 });

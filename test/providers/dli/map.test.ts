@@ -2,12 +2,17 @@ import { describe, it, expect } from 'vitest';
 import { DLI_STATUS, mapDliJob, parseDliColumns } from '../../../src/providers/dli/map.js';
 import type { JobKey } from '../../../src/providers/types.js';
 
-const key: JobKey = { provider: 'DLI', region: 'cn-north-4', projectId: '48cc2c48765f481480c7db940d6409d1', jobId: '208b08d4-0dc2-4dd7-8879-ddd4c020d7aa' };
+const key: JobKey = {
+  provider: 'DLI',
+  region: 'cn-north-4',
+  projectId: '48cc2c48765f481480c7db940d6409d1',
+  jobId: '208b08d4-0dc2-4dd7-8879-ddd4c020d7aa',
+};
 
 const DETAIL =
   '{"type":"struct","fields":[{"name":"id","type":"integer","nullable":true,"metadata":{}},{"name":"name","type":"string","nullable":true,"metadata":{}}]}';
 
-/** The seed 003 example response, verbatim. */
+/** The API page's example response, verbatim (docs/providers.md#dli-job-status). */
 const SEED = {
   is_success: true,
   message: '',
@@ -114,7 +119,14 @@ describe('mapDliJob', () => {
   });
 
   it('covers every documented status in the table', () => {
-    expect(Object.keys(DLI_STATUS).sort()).toEqual(['CANCELLED', 'FAILED', 'FINISHED', 'LAUNCHING', 'RUNNING', 'SCALING']);
+    expect(Object.keys(DLI_STATUS).sort()).toEqual([
+      'CANCELLED',
+      'FAILED',
+      'FINISHED',
+      'LAUNCHING',
+      'RUNNING',
+      'SCALING',
+    ]);
   });
 
   it('has no finish time when the duration is missing', () => {
@@ -145,9 +157,20 @@ describe('parseDliColumns', () => {
     const cols = parseDliColumns(
       JSON.stringify({
         type: 'struct',
-        fields: [{ name: 'tags', type: { type: 'array', elementType: 'string', containsNull: true }, nullable: false }, { type: 'string' }, 7],
+        fields: [
+          { name: 'tags', type: { type: 'array', elementType: 'string', containsNull: true }, nullable: false },
+          { type: 'string' },
+          7,
+        ],
       }),
     );
-    expect(cols).toEqual([{ name: 'tags', type: '{"type":"array","elementType":"string","containsNull":true}', nullable: false, metadata: null }]);
+    expect(cols).toEqual([
+      {
+        name: 'tags',
+        type: '{"type":"array","elementType":"string","containsNull":true}',
+        nullable: false,
+        metadata: null,
+      },
+    ]);
   });
 });

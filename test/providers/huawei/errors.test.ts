@@ -51,14 +51,18 @@ describe('toHuaweiError', () => {
   it('never echoes the canonical request of an APIGW.0301 signature failure', () => {
     const e = err(401, {
       error_code: 'APIGW.0301',
-      error_msg: 'Incorrect IAM authentication information: verify aksk signature fail, canonicalRequest:GET|/v1.0/p/jobs/j/status/||content-type:application/json|',
+      error_msg:
+        'Incorrect IAM authentication information: verify aksk signature fail, canonicalRequest:GET|/v1.0/p/jobs/j/status/||content-type:application/json|',
     });
     expect(e.message).not.toMatch(/canonical|content-type|\/v1\.0|verify aksk/);
     expect(e.message).toContain('APIGW.0301');
   });
 
   it('explains an APIGW.0303 expired signature as clock skew', () => {
-    const e = err(401, { error_code: 'APIGW.0303', error_msg: 'Incorrect app authentication information: signature expired, signature time:20250102T030405Z' });
+    const e = err(401, {
+      error_code: 'APIGW.0303',
+      error_msg: 'Incorrect app authentication information: signature expired, signature time:20250102T030405Z',
+    });
     expect(e.code).toBe('PROVIDER_AUTH_FAILED');
     expect(e.message).toMatch(/clock/);
     expect(e.message).not.toContain('20250102T030405Z');
@@ -71,9 +75,10 @@ describe('toHuaweiError', () => {
     expect(other.message).toMatch(/endpoint/);
   });
 
-  it('keeps a short sanitized summary of a service message', () => {
+  // The shared allow-list (src/providers/provider-message.ts): a fixed sentence, never the service's text.
+  it('answers with a fixed summary, never the service message', () => {
     const e = err(400, { error_code: 'DLI.0002', error_msg: 'The job\nabc does not exist.' });
-    expect(e.message).toBe('DLI job not found: The job abc does not exist. (DLI.0002)');
+    expect(e.message).toBe('DLI has no such job: HTTP 400 (DLI.0002)');
     const long = err(400, { error_code: 'DLI.0001', error_msg: 'x'.repeat(500) });
     expect(long.message.length).toBeLessThan(220);
   });
@@ -85,13 +90,17 @@ describe('toHuaweiError', () => {
 
   it('reads Retry-After as seconds or as an HTTP date', () => {
     expect(err(429, { error_code: 'APIGW.0308' }, { 'retry-after': '7' }).details.retryAfterMs).toBe(7_000);
-    expect(err(429, { error_code: 'APIGW.0308' }, { 'retry-after': 'Thu, 02 Jan 2025 00:00:30 GMT' }).details.retryAfterMs).toBe(30_000);
+    expect(
+      err(429, { error_code: 'APIGW.0308' }, { 'retry-after': 'Thu, 02 Jan 2025 00:00:30 GMT' }).details.retryAfterMs,
+    ).toBe(30_000);
     expect(err(429, { error_code: 'APIGW.0308' }).details.retryAfterMs).toBeUndefined();
     expect(parseRetryAfter('soon', 0)).toBeUndefined();
   });
 
   it('takes the request id from X-Request-Id, else from the body', () => {
-    expect(err(400, { error_code: 'DLI.0001', request_id: 'body-id' }, { 'x-request-id': 'hdr-id' }).details.requestId).toBe('hdr-id');
+    expect(
+      err(400, { error_code: 'DLI.0001', request_id: 'body-id' }, { 'x-request-id': 'hdr-id' }).details.requestId,
+    ).toBe('hdr-id');
     expect(err(400, { error_code: 'DLI.0001', request_id: 'body-id' }).details.requestId).toBe('body-id');
   });
 
@@ -102,10 +111,14 @@ describe('toHuaweiError', () => {
   });
 
   it("reads DLI's {is_success:false, message} envelope", () => {
-    expect(readHuaweiEnvelope({ is_success: false, message: 'queue busy' })).toEqual({ code: null, message: 'queue busy', requestId: null });
+    expect(readHuaweiEnvelope({ is_success: false, message: 'queue busy' })).toEqual({
+      code: null,
+      message: 'queue busy',
+      requestId: null,
+    });
     const e = toHuaweiError('DLI', 200, {}, { is_success: false, message: 'queue busy' });
     expect(e.code).toBe('BAD_USER_INPUT');
-    expect(e.message).toContain('queue busy');
+    expect(e.message).toBe('DLI rejected the request: HTTP 200');
   });
 
   it('marks throttling and outages transient but not auth or not-found errors', () => {

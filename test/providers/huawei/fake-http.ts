@@ -18,12 +18,21 @@ export interface RawGetOptions {
 }
 
 /** Sends one request to `base + path`; signs it (with X-Project-Id = `projectId`) when asked. */
-export async function rawGet(base: string, path: string, projectId: string, options: RawGetOptions = {}): Promise<RawReply> {
+export async function rawGet(
+  base: string,
+  path: string,
+  projectId: string,
+  options: RawGetOptions = {},
+): Promise<RawReply> {
   const url = new URL(path, base);
   const method = options.method ?? 'GET';
   let headers: Record<string, string> = { 'Content-Type': 'application/json', ...options.headers };
   if (options.sign) {
-    const signed = signHuaweiRequest({ method, url, headers: { 'X-Project-Id': projectId, ...headers } }, options.sign, options.sign.date);
+    const signed = signHuaweiRequest(
+      { method, url, headers: { 'X-Project-Id': projectId, ...headers } },
+      options.sign,
+      options.sign.date,
+    );
     headers = signed.headers;
   }
   delete headers.Host; // fetch sets Host itself (same value)

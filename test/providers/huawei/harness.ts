@@ -33,6 +33,9 @@ export function startHarness<O extends HuaweiClientOptions>(
 }
 
 /** The harness for one test file, with its hooks registered. */
-export function useHarness<O extends HuaweiClientOptions>(createFake: (o: HuaweiFakeOptions) => FakeProviderServer, createClient: (o: O) => ProviderClient): Harness {
+export function useHarness<O extends HuaweiClientOptions>(
+  createFake: (o: HuaweiFakeOptions) => FakeProviderServer,
+  createClient: (o: O) => ProviderClient,
+): Harness {
   return useProviderHarness(START_MS, () => startHarness(createFake, createClient));
 }

@@ -7,7 +7,12 @@ afterAll(async () => {
   await transport.close();
 });
 const now = () => new Date('2025-01-02T03:04:05Z');
-const parts = { provider: 'DLI' as const, region: 'cn-north-4', projectId: 'p1', segments: ['v1.0', 'p1', 'jobs', 'a b:c', 'status'] };
+const parts = {
+  provider: 'DLI' as const,
+  region: 'cn-north-4',
+  projectId: 'p1',
+  segments: ['v1.0', 'p1', 'jobs', 'a b:c', 'status'],
+};
 
 describe('buildHuaweiGet', () => {
   it('signs a GET with Content-Type and X-Project-Id on the documented host', () => {
@@ -20,7 +25,9 @@ describe('buildHuaweiGet', () => {
       Host: 'dli.cn-north-4.myhuaweicloud.com',
       'X-Sdk-Date': '20250102T030405Z',
     });
-    expect(req.headers.Authorization).toMatch(/^SDK-HMAC-SHA256 Access=AK, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=[0-9a-f]{64}$/);
+    expect(req.headers.Authorization).toMatch(
+      /^SDK-HMAC-SHA256 Access=AK, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=[0-9a-f]{64}$/,
+    );
     expect(req.body).toBeUndefined();
   });
 
@@ -30,13 +37,19 @@ describe('buildHuaweiGet', () => {
   });
 
   it('keeps a base path of an endpoint override and substitutes the region', () => {
-    const req = buildHuaweiGet({ transport, auth: { kind: 'token', token: 't' }, endpointOverride: 'http://127.0.0.1:8080/{region}/' }, parts);
+    const req = buildHuaweiGet(
+      { transport, auth: { kind: 'token', token: 't' }, endpointOverride: 'http://127.0.0.1:8080/{region}/' },
+      parts,
+    );
     expect(req.url.href).toBe('http://127.0.0.1:8080/cn-north-4/v1.0/p1/jobs/a%20b%3Ac/status');
   });
 
   it('uses the Workspace appstream host in mainland regions and workspace elsewhere', () => {
     const ws = (region: string) =>
-      buildHuaweiGet({ transport, auth: { kind: 'token', token: 't' } }, { provider: 'WORKSPACE', region, projectId: 'p', segments: ['v2'] }).url.host;
+      buildHuaweiGet(
+        { transport, auth: { kind: 'token', token: 't' } },
+        { provider: 'WORKSPACE', region, projectId: 'p', segments: ['v2'] },
+      ).url.host;
     expect(ws('cn-north-4')).toBe('appstream.cn-north-4.myhuaweicloud.com');
     expect(ws('ap-southeast-1')).toBe('workspace.ap-southeast-1.myhuaweicloud.com');
   });

@@ -13,7 +13,9 @@ describe('Huawei SDK-HMAC-SHA256 signer', () => {
     const signed = signHuaweiRequest(
       {
         method: 'GET',
-        url: new URL('https://service.region.example.com/v1/77b6a44cba5143ab91d13ab9a8ff44fd/vpcs?limit=2&marker=13551d6b-755d-4757-b956-536f674975c0'),
+        url: new URL(
+          'https://service.region.example.com/v1/77b6a44cba5143ab91d13ab9a8ff44fd/vpcs?limit=2&marker=13551d6b-755d-4757-b956-536f674975c0',
+        ),
         headers: { 'Content-Type': 'application/json' },
       },
       { ak: AK, sk: SK },
@@ -35,7 +37,9 @@ describe('Huawei SDK-HMAC-SHA256 signer', () => {
     });
 
     it('produces the documented string to sign, signature and Authorization header', () => {
-      expect(signed.stringToSign).toBe('SDK-HMAC-SHA256\n20191115T033655Z\nb25362e603ee30f4f25e7858e8a7160fd36e803bb2dfe206278659d71a9bcd7a');
+      expect(signed.stringToSign).toBe(
+        'SDK-HMAC-SHA256\n20191115T033655Z\nb25362e603ee30f4f25e7858e8a7160fd36e803bb2dfe206278659d71a9bcd7a',
+      );
       expect(signed.signature).toBe('7be6668032f70418fcc22abc52071e57aff61b84a1d2381bb430d6870f4f6ebe');
       expect(signed.authorization).toBe(
         'SDK-HMAC-SHA256 Access=QTWAOYTTINDUT2QVKYUC, SignedHeaders=content-type;host;x-sdk-date, Signature=7be6668032f70418fcc22abc52071e57aff61b84a1d2381bb430d6870f4f6ebe',
@@ -56,7 +60,9 @@ describe('Huawei SDK-HMAC-SHA256 signer', () => {
     const signed = signHuaweiRequest(
       {
         method: 'GET',
-        url: new URL('https://dli.cn-north-4.myhuaweicloud.com/v1.0/48cc2c48765f481480c7db940d6409d1/jobs/6d2146a0-c2d5-41bd-8ca0-ca9694ada992/status'),
+        url: new URL(
+          'https://dli.cn-north-4.myhuaweicloud.com/v1.0/48cc2c48765f481480c7db940d6409d1/jobs/6d2146a0-c2d5-41bd-8ca0-ca9694ada992/status',
+        ),
         headers: { 'Content-Type': 'application/json', 'X-Project-Id': '48cc2c48765f481480c7db940d6409d1' },
       },
       { ak: AK, sk: SK },
@@ -84,7 +90,9 @@ describe('Huawei SDK-HMAC-SHA256 signer', () => {
       { ak: AK, sk: SK },
       new Date('2025-01-02T03:04:05Z'),
     );
-    expect(signed.canonicalRequest.startsWith('GET\n/a/\n\nhost:h.example.com\nx-custom:v\nx-sdk-date:20250102T030405Z\n')).toBe(true);
+    expect(
+      signed.canonicalRequest.startsWith('GET\n/a/\n\nhost:h.example.com\nx-custom:v\nx-sdk-date:20250102T030405Z\n'),
+    ).toBe(true);
   });
 
   it('formats X-Sdk-Date as UTC YYYYMMDDTHHMMSSZ', () => {

@@ -2,9 +2,14 @@ import { describe, it, expect } from 'vitest';
 import { NLB_STATES, mapNlbJob } from '../../../src/providers/nlb/map.js';
 import type { JobKey } from '../../../src/providers/types.js';
 
-const KEY: JobKey = { provider: 'NLB', region: 'cn-hangzhou', projectId: null, jobId: '72dcd26b-f12d-4c27-b3af-18f6aed5****' };
+const KEY: JobKey = {
+  provider: 'NLB',
+  region: 'cn-hangzhou',
+  projectId: null,
+  jobId: '72dcd26b-f12d-4c27-b3af-18f6aed5****',
+};
 
-/** The seed's sample success response, verbatim (seeds/002). */
+/** The API page's sample success response, verbatim (docs/providers.md#nlb-getjobstatus). */
 const SEED = `{
   "RequestId": "365F4154-92F6-4AE4-92F8-7FF34B540710",
   "Status": "Succeeded"
@@ -60,6 +65,8 @@ describe('mapNlbJob', () => {
     ['without Status', '{"RequestId":"x"}'],
     ['with a non-string Status', '{"Status":true}'],
   ])('rejects a body %s as PROVIDER_BAD_RESPONSE', (_label, text) => {
-    expect(() => mapNlbJob(KEY, text, null)).toThrow(expect.objectContaining({ code: 'PROVIDER_BAD_RESPONSE', details: { provider: 'NLB' } }));
+    expect(() => mapNlbJob(KEY, text, null)).toThrow(
+      expect.objectContaining({ code: 'PROVIDER_BAD_RESPONSE', details: { provider: 'NLB' } }),
+    );
   });
 });

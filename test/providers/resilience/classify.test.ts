@@ -21,7 +21,10 @@ describe('which provider answers are retried', () => {
     ['NLB SystemBusy sent as HTTP 400', ali(400, 'SystemBusy')],
     ['Huawei DLI.0999 sent as HTTP 400', hw(400, 'DLI.0999')],
     ['a Huawei 502', hw(502, 'APIGW.0705')],
-    ['a connection reset', new JobError('PROVIDER_UNAVAILABLE', 'NLB connection failed (ECONNRESET)', { provider: 'NLB' })],
+    [
+      'a connection reset',
+      new JobError('PROVIDER_UNAVAILABLE', 'NLB connection failed (ECONNRESET)', { provider: 'NLB' }),
+    ],
     ['a timeout', new JobError('PROVIDER_TIMEOUT', 'NLB did not answer in time', { provider: 'NLB' })],
   ])('retries %s', (_name, err) => {
     expect(retryClassOf(err)).toBe('retry');
@@ -42,7 +45,13 @@ describe('which provider answers are retried', () => {
     expect(retryClassOf(err)).toBe('never');
   });
 
-  it.each<ErrorCode>(['FORBIDDEN', 'BAD_USER_INPUT', 'JOB_NOT_FOUND', 'PROVIDER_NOT_CONFIGURED', 'INTERNAL_SERVER_ERROR'])('never retries %s', (code) => {
+  it.each<ErrorCode>([
+    'FORBIDDEN',
+    'BAD_USER_INPUT',
+    'JOB_NOT_FOUND',
+    'PROVIDER_NOT_CONFIGURED',
+    'INTERNAL_SERVER_ERROR',
+  ])('never retries %s', (code) => {
     expect(retryClassOf(new JobError(code, 'x'))).toBe('never');
   });
 

@@ -3,7 +3,7 @@ import { ConfigError, resolveConfig } from '../../../src/config.js';
 import { DEFAULT_RESILIENCE } from '../../../src/providers/resilience/index.js';
 
 describe('resilience settings from the environment', () => {
-  it('default to 3 attempts, 100 ms base, 5 s max delay, 20 s per call, breaker 5 / 30 s, 50 req/s burst 50', () => {
+  it('default to 3 attempts, 100 ms base, 5 s max delay, 20 s per call, breaker 5 / 30 s, 50 req/s burst 50, 2 s token wait', () => {
     const r = resolveConfig({}).resilience;
     expect(r).toEqual({
       retryMaxAttempts: 3,
@@ -14,6 +14,7 @@ describe('resilience settings from the environment', () => {
       breakerCooldownMs: 30_000,
       rateLimitPerSec: 50,
       rateLimitBurst: 50,
+      rateLimitMaxWaitMs: 2_000,
     });
     expect(r).toEqual({ ...DEFAULT_RESILIENCE });
     expect(Object.isFrozen(r)).toBe(true);
@@ -39,6 +40,7 @@ describe('resilience settings from the environment', () => {
       breakerCooldownMs: 250,
       rateLimitPerSec: 7,
       rateLimitBurst: 3,
+      rateLimitMaxWaitMs: 2_000,
     });
   });
 
@@ -65,6 +67,8 @@ describe('resilience settings from the environment', () => {
   });
 
   it('reject a maximum retry delay below the base delay', () => {
-    expect(() => resolveConfig({ JOBS_RETRY_BASE_MS: '500', JOBS_RETRY_MAX_DELAY_MS: '100' })).toThrow(/JOBS_RETRY_MAX_DELAY_MS/);
+    expect(() => resolveConfig({ JOBS_RETRY_BASE_MS: '500', JOBS_RETRY_MAX_DELAY_MS: '100' })).toThrow(
+      /JOBS_RETRY_MAX_DELAY_MS/,
+    );
   });
 });

@@ -2,11 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { JobError } from '../../../src/errors.js';
 import { retrying, type RetryBudget, type RetryInfo } from '../../../src/providers/resilience/index.js';
 
-const unavailable = () => new JobError('PROVIDER_UNAVAILABLE', 'DLI is unavailable (HTTP 503)', { provider: 'DLI', httpStatus: 503 });
+const unavailable = () =>
+  new JobError('PROVIDER_UNAVAILABLE', 'DLI is unavailable (HTTP 503)', { provider: 'DLI', httpStatus: 503 });
 const badBody = () => new JobError('PROVIDER_BAD_RESPONSE', 'DLI answered without a job status', { provider: 'DLI' });
-const authFailed = () => new JobError('PROVIDER_AUTH_FAILED', 'DLI authentication failed (APIGW.0301)', { provider: 'DLI' });
+const authFailed = () =>
+  new JobError('PROVIDER_AUTH_FAILED', 'DLI authentication failed (APIGW.0301)', { provider: 'DLI' });
 const throttled = (retryAfterMs?: number) =>
-  new JobError('PROVIDER_THROTTLED', 'DLI throttled the request', { provider: 'DLI', ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+  new JobError('PROVIDER_THROTTLED', 'DLI throttled the request', {
+    provider: 'DLI',
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  });
 
 /** Answers attempt n with outcomes[n-1] (an error is thrown, anything else returned). */
 function script(...outcomes: unknown[]) {
@@ -71,7 +76,9 @@ describe('retrying', () => {
   it('makes exactly one attempt when maxAttempts is 1', async () => {
     const { attempt, calls } = script(unavailable(), 'job');
     const h = harness();
-    await expect(retrying(attempt, h.budget, { ...h.options, maxAttempts: 1 })).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+    await expect(retrying(attempt, h.budget, { ...h.options, maxAttempts: 1 })).rejects.toMatchObject({
+      code: 'PROVIDER_UNAVAILABLE',
+    });
     expect(calls).toEqual([1]);
   });
 
@@ -96,7 +103,9 @@ describe('retrying', () => {
 
     const mixed = script(badBody(), unavailable(), badBody(), 'job');
     const h3 = harness();
-    await expect(retrying(mixed.attempt, h3.budget, { ...h3.options, maxAttempts: 5 })).rejects.toMatchObject({ code: 'PROVIDER_BAD_RESPONSE' });
+    await expect(retrying(mixed.attempt, h3.budget, { ...h3.options, maxAttempts: 5 })).rejects.toMatchObject({
+      code: 'PROVIDER_BAD_RESPONSE',
+    });
     expect(mixed.calls).toEqual([1, 2, 3]);
   });
 
@@ -110,7 +119,10 @@ describe('retrying', () => {
   it('does not retry when the provider asks for a longer wait than the maximum delay', async () => {
     const { attempt, calls } = script(throttled(60_000), 'job');
     const h = harness();
-    await expect(retrying(attempt, h.budget, h.options)).rejects.toMatchObject({ code: 'PROVIDER_THROTTLED', details: { retryAfterMs: 60_000 } });
+    await expect(retrying(attempt, h.budget, h.options)).rejects.toMatchObject({
+      code: 'PROVIDER_THROTTLED',
+      details: { retryAfterMs: 60_000 },
+    });
     expect(calls).toEqual([1]);
   });
 
@@ -128,7 +140,9 @@ describe('retrying', () => {
     const sleep = async () => {
       h.controller.abort();
     };
-    await expect(retrying(attempt, h.budget, { ...h.options, sleep })).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+    await expect(retrying(attempt, h.budget, { ...h.options, sleep })).rejects.toMatchObject({
+      code: 'PROVIDER_UNAVAILABLE',
+    });
     expect(calls).toEqual([1]);
   });
 

@@ -2,16 +2,28 @@ import { describe, it, expect } from 'vitest';
 import type { JobKey } from '../../../src/providers/types.js';
 import { mapWorkspaceV1Job, WORKSPACE_V1_STATUS } from '../../../src/providers/workspace/map-v1.js';
 
-const key: JobKey = { provider: 'WORKSPACE', region: 'ap-southeast-1', projectId: '29dfe82ada564ac2b927e1ff036d9a9b', jobId: '575768277444198400' };
+const key: JobKey = {
+  provider: 'WORKSPACE',
+  region: 'ap-southeast-1',
+  projectId: '29dfe82ada564ac2b927e1ff036d9a9b',
+  jobId: '575768277444198400',
+};
 
-/** The seed 004 example response, verbatim. */
+/** The v1 API page's example response, verbatim (docs/providers.md#v1-showjob). */
 const SEED = {
   job: {
     job_id: '575768277444198400',
     job_type: 1,
     job_status: 0,
     sub_jobs: [
-      { job_id: '575768277481947136', job_type: 2, job_status: 0, entities: [], begin_time: '2023-06-06T02:30:06Z', end_time: '2023-06-06T02:45:49Z' },
+      {
+        job_id: '575768277481947136',
+        job_type: 2,
+        job_status: 0,
+        entities: [],
+        begin_time: '2023-06-06T02:30:06Z',
+        end_time: '2023-06-06T02:45:49Z',
+      },
     ],
     begin_time: '2023-06-06T02:30:06Z',
     end_time: '2023-06-06T02:45:49Z',
@@ -21,7 +33,7 @@ const SEED = {
   },
 };
 
-/** A JobResourceInfo with every field of the seed's table. */
+/** A JobResourceInfo with every documented field. */
 const ENTITY = {
   resource_id: 'server-1',
   resource_name: 'app-server-01',
@@ -111,8 +123,11 @@ describe('mapWorkspaceV1Job', () => {
 
   it('reads is_main_resource 0 as false and an absent one as null', () => {
     const one = (v: unknown) =>
-      mapWorkspaceV1Job(key, { job: { job_status: 1, sub_jobs: [{ job_status: 1, entities: [{ is_main_resource: v }] }] } }, null).subJobs[0]!
-        .entities[0]!.isMainResource;
+      mapWorkspaceV1Job(
+        key,
+        { job: { job_status: 1, sub_jobs: [{ job_status: 1, entities: [{ is_main_resource: v }] }] } },
+        null,
+      ).subJobs[0]!.entities[0]!.isMainResource;
     expect(one(0)).toBe(false);
     expect(one(1)).toBe(true);
     expect(one(undefined)).toBeNull();
@@ -142,6 +157,8 @@ describe('mapWorkspaceV1Job', () => {
     ['missing job_status', { job: { job_id: 'x' } }],
     ['a null job_status', { job: { job_status: null } }],
   ])('rejects a body that is %s as PROVIDER_BAD_RESPONSE', (_label, body) => {
-    expect(() => mapWorkspaceV1Job(key, body, null)).toThrow(expect.objectContaining({ code: 'PROVIDER_BAD_RESPONSE' }));
+    expect(() => mapWorkspaceV1Job(key, body, null)).toThrow(
+      expect.objectContaining({ code: 'PROVIDER_BAD_RESPONSE' }),
+    );
   });
 });

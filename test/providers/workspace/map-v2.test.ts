@@ -1,6 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import type { JobKey } from '../../../src/providers/types.js';
-import { mapWorkspaceV2Job, WORKSPACE_V2_STATUS, WORKSPACE_V2_SUB_STATUS } from '../../../src/providers/workspace/map-v2.js';
+import {
+  mapWorkspaceV2Job,
+  WORKSPACE_V2_STATUS,
+  WORKSPACE_V2_SUB_STATUS,
+} from '../../../src/providers/workspace/map-v2.js';
 
 const key: JobKey = { provider: 'WORKSPACE', region: 'cn-north-4', projectId: 'p', jobId: 'j-1' };
 
@@ -80,7 +84,9 @@ describe('mapWorkspaceV2Job', () => {
   it('tolerates absent or malformed sub_jobs', () => {
     expect(mapWorkspaceV2Job(key, { status: 'RUNNING' }, null).subJobs).toEqual([]);
     expect(mapWorkspaceV2Job(key, { status: 'RUNNING', sub_jobs: 'x' }, null).subJobs).toEqual([]);
-    expect(mapWorkspaceV2Job(key, { status: 'RUNNING', sub_jobs: [null, { status: 'RUNNING' }] }, null).subJobs).toHaveLength(1);
+    expect(
+      mapWorkspaceV2Job(key, { status: 'RUNNING', sub_jobs: [null, { status: 'RUNNING' }] }, null).subJobs,
+    ).toHaveLength(1);
   });
 
   it.each([
@@ -111,7 +117,15 @@ describe('mapWorkspaceV2Job', () => {
 
   it('covers every documented status in the tables', () => {
     expect(Object.keys(WORKSPACE_V2_STATUS)).toEqual(['WAITING', 'RUNNING', 'SUCCESS', 'FAILED']);
-    expect(Object.keys(WORKSPACE_V2_SUB_STATUS)).toEqual(['WAITING', 'RUNNING', 'SUCCESS', 'FAILED', 'ABNORMAL', 'ROLLBACK', 'ABORTING']);
+    expect(Object.keys(WORKSPACE_V2_SUB_STATUS)).toEqual([
+      'WAITING',
+      'RUNNING',
+      'SUCCESS',
+      'FAILED',
+      'ABNORMAL',
+      'ROLLBACK',
+      'ABORTING',
+    ]);
   });
 
   it.each([
@@ -119,6 +133,8 @@ describe('mapWorkspaceV2Job', () => {
     ['a v1 body', { job: { job_status: 1 } }],
     ['an empty status', { status: '' }],
   ])('rejects a body that is %s as PROVIDER_BAD_RESPONSE', (_label, body) => {
-    expect(() => mapWorkspaceV2Job(key, body, null)).toThrow(expect.objectContaining({ code: 'PROVIDER_BAD_RESPONSE' }));
+    expect(() => mapWorkspaceV2Job(key, body, null)).toThrow(
+      expect.objectContaining({ code: 'PROVIDER_BAD_RESPONSE' }),
+    );
   });
 });

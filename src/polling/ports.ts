@@ -1,0 +1,39 @@
+/**
+ * What the rest of the process sees of job watching, whoever implements it (the poll engine alone,
+ * or the cluster hub in front of it): subscriptions watch through {@link JobWatchSource}, the query
+ * path reads observations through {@link WatchedJobs}.
+ */
+import type { JobError } from '../errors.js';
+import type { JobKey, ProviderJob } from '../providers/types.js';
+
+/** What a watcher receives. `seq` increases by one per status event of a job (a per-job version). */
+export type WatchEvent =
+  | {
+      kind: 'status';
+      job: ProviderJob;
+      previous: Pick<ProviderJob, 'state' | 'rawStatus'> | null;
+      seq: number;
+      at: number;
+    }
+  | { kind: 'error'; error: JobError };
+
+export type Watcher = (event: WatchEvent) => void;
+
+/** Anything subscriptions can watch jobs through. Returns the unwatch function. */
+export interface JobWatchSource {
+  watch(key: JobKey, watcher: Watcher): () => void;
+}
+
+/** A job's state as a watcher saw it, and when (ms on the watcher's clock). */
+export interface Observation {
+  job: ProviderJob;
+  observedAt: number;
+}
+
+/** The query path's port onto what pollers watch. */
+export interface WatchedJobs {
+  /** The latest observation of a watched (or recently finished) job, if any. */
+  latest(id: string): Observation | undefined;
+  /** A query fetched this state from the provider just now. */
+  observed(id: string, job: ProviderJob): void;
+}
