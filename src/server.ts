@@ -1,9 +1,7 @@
 /**
- * The composition root. One HTTP server carries GraphQL over HTTP (Apollo Server via Express) and
- * over WebSocket (graphql-ws), both on `/graphql`, plus `/healthz`, `/readyz` and `/metrics`.
- * Each part builds one subsystem (docs/architecture.md shows how they depend on each other):
- *   telemetry → providers (simulator, HTTP pool, clients, registry) → watching (poll engine,
- *   Redis cluster, query job source) → GraphQL schema and limits → HTTP and WebSocket transports.
+ * The composition root: one HTTP server with GraphQL over HTTP and WebSocket on `/graphql`. Each
+ * part in src/app/ builds one subsystem, in this order (docs/architecture.md): telemetry →
+ * providers → watching (poll engine, Redis cluster, query job source) → GraphQL → HTTP, WebSocket.
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';

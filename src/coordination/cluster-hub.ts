@@ -29,9 +29,9 @@ export interface ClusterHubOptions {
   replicaId: string;
   /** @default systemClock */
   clock?: Clock;
-  /** Lease time: a dead holder's jobs are taken over within this. @default 5_000 */
+  /** Lease time: a dead holder's jobs are taken over within this. @default DEFAULTS.redis.leaseMs */
   leaseMs?: number;
-  /** How long a terminal job's last event is kept. @default 300_000 */
+  /** How long a terminal job's last event is kept. @default DEFAULTS.poll.terminalTtlMs */
   terminalTtlMs?: number;
 }
 
@@ -107,8 +107,8 @@ export class ClusterHub implements JobWatchSource {
     this.#coord = o.coordinator;
     this.#replica = o.replicaId;
     this.#clock = o.clock ?? systemClock;
-    this.#leaseMs = o.leaseMs ?? 5_000;
-    this.#terminalTtlMs = o.terminalTtlMs ?? 300_000;
+    this.#leaseMs = o.leaseMs ?? DEFAULTS.redis.leaseMs;
+    this.#terminalTtlMs = o.terminalTtlMs ?? DEFAULTS.poll.terminalTtlMs;
     this.#arm();
   }
 

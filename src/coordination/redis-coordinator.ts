@@ -11,6 +11,7 @@
  * The coordinator reports healthy only once that re-subscription is confirmed, so nobody follows
  * a channel that is not subscribed yet.
  */
+import { DEFAULTS } from '../config.js';
 import { Redis, type RedisOptions } from 'ioredis';
 import { decodeEvent, encodeEvent, type Coordinator, type JobEventRecord, type Unsubscribe } from './coordinator.js';
 
@@ -61,7 +62,7 @@ export class RedisCoordinator implements Coordinator {
     const common: RedisOptions = {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
-      connectTimeout: 2_000,
+      connectTimeout: DEFAULTS.redis.connectTimeoutMs,
       retryStrategy: (times) => Math.min(times * 200, 2_000),
       lazyConnect: false,
     };

@@ -21,9 +21,12 @@ export interface JobSourceOptions {
   watched?: WatchedJobs;
   /** @default systemClock */
   clock?: Clock;
-  /** How long a running job's answer is reused for other requests; 0 turns reuse off. @default 1_000 */
+  /**
+   * How long a running job's answer is reused for other requests; 0 turns reuse off.
+   * @default DEFAULTS.queryCoalesceMs
+   */
   coalesceMs?: number;
-  /** How long a finished job's answer is kept. @default 300_000 */
+  /** How long a finished job's answer is kept. @default DEFAULTS.poll.terminalTtlMs */
   terminalTtlMs?: number;
 }
 
@@ -51,8 +54,12 @@ export class JobSource implements JobFetcher {
     this.#registry = o.registry;
     this.#watched = o.watched;
     this.#clock = clock;
-    this.#coalesceMs = o.coalesceMs ?? 1_000;
-    this.#final = ttlCache<ProviderJob>(clock, o.terminalTtlMs ?? 300_000, DEFAULTS.jobCacheMaxEntries);
+    this.#coalesceMs = o.coalesceMs ?? DEFAULTS.queryCoalesceMs;
+    this.#final = ttlCache<ProviderJob>(
+      clock,
+      o.terminalTtlMs ?? DEFAULTS.poll.terminalTtlMs,
+      DEFAULTS.jobCacheMaxEntries,
+    );
     this.#recent = ttlCache<ProviderJob>(clock, this.#coalesceMs, DEFAULTS.jobCacheMaxEntries);
   }
 

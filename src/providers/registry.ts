@@ -11,9 +11,9 @@ import type { JobKey, ProviderClient, ProviderJob, ProviderName } from './types.
 
 export interface ProviderRegistryOptions {
   clients: Partial<Record<ProviderName, ProviderClient>>;
-  /** Concurrent calls per provider. @default 16 */
+  /** Concurrent calls per provider. @default DEFAULTS.providerConcurrency */
   concurrency?: number;
-  /** Calls waiting for a slot per provider before new ones fail fast. @default 10_000 */
+  /** Calls waiting for a slot per provider before new ones fail fast. @default DEFAULTS.providerQueueLimit */
   queueLimit?: number;
   /** Called after every provider call (metrics, logs). */
   onCall?: (event: ProviderCallEvent) => void;

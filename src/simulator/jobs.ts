@@ -38,11 +38,14 @@ export const LIFECYCLES: Record<ProviderName | 'WORKSPACE_V1', Record<Outcome, r
 };
 
 export interface SimulatedJobsOptions {
-  /** Milliseconds per lifecycle step. @default 1_000 */
+  /** Milliseconds per lifecycle step. @default DEFAULTS.simulator.stepMs */
   stepMs?: number;
   /** Clock in epoch ms; tests inject a fake one. @default Date.now */
   now?: () => number;
-  /** Jobs remembered at most; the oldest start over when exceeded (a long-running simulator). @default 100_000 */
+  /**
+   * Jobs remembered at most; the oldest start over when exceeded (a long-running simulator).
+   * @default DEFAULTS.simulator.maxJobs
+   */
   maxJobs?: number;
 }
 

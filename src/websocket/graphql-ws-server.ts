@@ -42,7 +42,7 @@ export interface WebSocketOptions {
   services: Services;
   metrics: Metrics;
   validationRules: readonly ValidationRule[];
-  /** Parser token limit for subscription documents. @default 5_000 */
+  /** Parser token limit for subscription documents. @default DEFAULTS.limits.maxTokens */
   maxTokens?: number;
   /**
    * Production: drop graphql-js's "Did you mean …" hints (they reveal the schema) and internal
