@@ -53,6 +53,18 @@ export class DocumentCache {
       };
     }
     const errors = validate(this.schema, document, this.rules);
-    return errors.length > 0 ? { errors } : { document };
+    // Every failed validation, graphql-armor's limits included (they carry BAD_USER_INPUT), is
+    // GRAPHQL_VALIDATION_FAILED, as Apollo Server answers the same document over HTTP.
+    return errors.length > 0 ? { errors: errors.map(asValidationFailure) } : { document };
   }
+}
+
+function asValidationFailure(error: GraphQLError): GraphQLError {
+  const code: ClientErrorCode = 'GRAPHQL_VALIDATION_FAILED';
+  return new GraphQLError(error.message, {
+    nodes: error.nodes ?? null,
+    source: error.source ?? null,
+    positions: error.positions ?? null,
+    extensions: { ...error.extensions, code },
+  });
 }

@@ -82,6 +82,26 @@ describe('limits', () => {
     expect(server.providerCalls()).toBe(0);
   });
 
+  it('answers a document over a query limit with the same code over graphql-ws as over HTTP', async () => {
+    const server = await start({ JOBS_MAX_ALIASES: '3', JOBS_MAX_DEPTH: '4' });
+    const tooDeep =
+      'subscription { jobStatusChanged(refs: [{provider: WORKSPACE, jobId: "d"}]) { job { ... on WorkspaceJob { subJobs { entities { resourceId } } } } } }';
+    const tooManyAliases = `subscription { ${Array.from({ length: 5 }, (_, i) => `a${i}: jobStatusChanged(refs: [{provider: NLB, jobId: "x"}]) { state }`).join(' ')} }`;
+    const client = connect(server.wsUrl);
+    for (const document of [tooDeep, tooManyAliases]) {
+      const overHttp = await server.query(document);
+      const overWs = await subscribe(client, document).completed.then(
+        () => [],
+        (errors: unknown) => errors as { extensions?: { code?: string } }[],
+      );
+      const httpCodes = overHttp.errors?.map((e) => e.extensions?.code) ?? [];
+      expect(httpCodes.length).toBeGreaterThan(0);
+      expect(new Set(httpCodes)).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED']));
+      expect(overWs.map((e) => e.extensions?.code)).toEqual(httpCodes);
+    }
+    await client.dispose();
+  });
+
   it('limits subscriptions per connection and connections per address', async () => {
     const server = await start({ JOBS_WS_MAX_SUBSCRIPTIONS: '2', JOBS_WS_MAX_CONNECTIONS_PER_IP: '2' });
     server.simulator.jobs.pin('NLB', 'hold', 'processing');
