@@ -66,6 +66,9 @@ async function start(options: { env?: Record<string, string>; stepMs?: number } 
   return { clock, server, client, run, untilPolling };
 }
 
+/** Every raw-status change of the simulator's default DLI job, from the snapshot on. */
+const DLI_LIFECYCLE = ['∅→LAUNCHING', 'LAUNCHING→RUNNING', 'RUNNING→SCALING', 'SCALING→RUNNING', 'RUNNING→FINISHED'];
+
 const transitions = (sub: Subscription, jobId?: string) =>
   sub.results
     .map((r) => r.data?.jobStatusChanged as Change | undefined)
@@ -79,13 +82,7 @@ describe('jobStatusChanged over graphql-ws', () => {
     await untilPolling();
     await run(11 * 60_000, 1_000);
     await sub.completed;
-    expect(transitions(sub)).toEqual([
-      '∅→LAUNCHING',
-      'LAUNCHING→RUNNING',
-      'RUNNING→SCALING',
-      'SCALING→RUNNING',
-      'RUNNING→FINISHED',
-    ]);
+    expect(transitions(sub)).toEqual(DLI_LIFECYCLE);
     const changes = sub.results.map((r) => r.data!.jobStatusChanged as Change);
     expect(changes[0]).toMatchObject({ previousState: null, state: 'PENDING', sequence: 1, terminal: false });
     expect(changes.at(-1)).toMatchObject({ previousState: 'RUNNING', state: 'SUCCEEDED', terminal: true, sequence: 5 });
@@ -205,13 +202,7 @@ describe('jobStatusChanged over graphql-ws', () => {
     expect(sub.results.every((r) => !r.errors)).toBe(true);
     await run(120_000, 1_000);
     await sub.completed;
-    expect(transitions(sub)).toEqual([
-      '∅→LAUNCHING',
-      'LAUNCHING→RUNNING',
-      'RUNNING→SCALING',
-      'SCALING→RUNNING',
-      'RUNNING→FINISHED',
-    ]);
+    expect(transitions(sub)).toEqual(DLI_LIFECYCLE);
   });
 
   it('refuses more than the configured number of refs with BAD_USER_INPUT', async () => {
