@@ -107,11 +107,6 @@ export class SharedSubscriptions<C> {
 
   constructor(private readonly o: SharedSubscriptionsOptions<C>) {}
 
-  /** Groups running now (distinct operations with at least one subscriber). */
-  get groups(): number {
-    return this.#groups.size;
-  }
-
   /**
    * graphql-ws's `subscribe` for one subscriber: joins (or starts) the group of identical
    * operations. Resolves to the member's iterator, or to the result that ended the operation before

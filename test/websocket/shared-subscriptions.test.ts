@@ -122,11 +122,11 @@ describe('SharedSubscriptions', () => {
   });
 
   it('runs separate executions for different variables', async () => {
-    const { watcher, shared, counts, args, join } = setup();
+    const { watcher, counts, args, join } = setup();
     await join(args('x-1'), 'c1');
     await join(args('x-2'), 'c2');
     await join(args('x-1'), 'c3');
-    expect(shared.groups).toBe(2);
+    expect(watcher.watchCalls).toBe(2); // one source stream per distinct operation
     watcher.set('x-1', 'processing');
     watcher.set('x-2', 'processing');
     await flush();
@@ -162,7 +162,7 @@ describe('SharedSubscriptions', () => {
   });
 
   it('stops watching when the last subscriber leaves, and starts afresh for the next one', async () => {
-    const { watcher, shared, args, join } = setup();
+    const { watcher, args, join } = setup();
     const a = args('leave-1');
     const one = await join(a, 'c1');
     const two = await join(a, 'c2');
@@ -172,7 +172,7 @@ describe('SharedSubscriptions', () => {
     await two.return!();
     await flush();
     expect(watcher.watching('leave-1')).toBe(0);
-    expect(shared.groups).toBe(0);
+    expect(watcher.watchCalls).toBe(1);
     await join(a, 'c3');
     expect(watcher.watchCalls).toBe(2);
   });
@@ -189,9 +189,11 @@ describe('SharedSubscriptions', () => {
   });
 
   it('returns argument errors as one result and keeps no group for them', async () => {
-    const { shared, args } = setup();
+    const { watcher, shared, args } = setup();
     const result = (await shared.subscribe(args(), 'c1', 's1')) as ExecutionResult;
     expect(result.errors?.[0]?.message).toMatch(/1 to 100 refs/);
-    expect(shared.groups).toBe(0);
+    const again = (await shared.subscribe(args(), 'c2', 's1')) as ExecutionResult;
+    expect(again.errors?.[0]?.message).toMatch(/1 to 100 refs/);
+    expect(watcher.watchCalls).toBe(0);
   });
 });
