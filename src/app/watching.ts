@@ -48,6 +48,10 @@ export function buildWatching(config: Readonly<Config>, o: WatchingOptions): Wat
     minIntervalMs: config.poll.minIntervalMs,
     maxIntervalMs: config.poll.maxIntervalMs,
     terminalTtlMs: config.poll.terminalTtlMs,
+    maxEntries: config.jobCacheMaxEntries,
+    growth: config.poll.growth,
+    jitter: config.poll.jitter,
+    tickWindowMs: config.poll.batchWindowMs,
     ...clock,
     ...(o.random ? { random: o.random } : {}),
     onTransition: (job) => o.metrics.transitions.inc({ provider: job.provider, state: job.state }),
@@ -63,6 +67,7 @@ export function buildWatching(config: Readonly<Config>, o: WatchingOptions): Wat
     watched,
     coalesceMs: config.queryCoalesceMs,
     terminalTtlMs: config.poll.terminalTtlMs,
+    maxEntries: config.jobCacheMaxEntries,
     ...clock,
   });
   return {
@@ -89,6 +94,7 @@ function buildCluster(
   const coordinator = new RedisCoordinator({
     url: redis.url,
     prefix: redis.prefix,
+    connectTimeoutMs: redis.connectTimeoutMs,
     onHealth: (healthy) => {
       o.metrics.redisUp.set(healthy ? 1 : 0);
       if (healthy) o.logger.info({ redis: 'up' }, 'redis connections ready');
@@ -100,6 +106,7 @@ function buildCluster(
     coordinator,
     replicaId: o.replicaId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
     leaseMs: redis.leaseMs,
+    stateTtlMs: redis.stateTtlMs,
     terminalTtlMs: config.poll.terminalTtlMs,
     ...(o.clock ? { clock: o.clock } : {}),
   });

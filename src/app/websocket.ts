@@ -27,6 +27,8 @@ export function startWebSocket(config: Readonly<Config>, o: WebSocketSideOptions
     maxPayloadBytes: config.limits.wsMaxPayloadBytes,
     slowConsumerBytes: config.limits.wsSlowConsumerBytes,
     maxBufferedBytes: config.limits.wsMaxBufferedBytes,
+    documentCacheEntries: config.limits.documentCacheEntries,
+    documentCacheMaxQueryLength: config.limits.documentCacheMaxQueryLength,
     routerSecret: config.routerSecret,
     connectionsPerIp: config.limits.wsConnectionsPerIp,
     subscriptionsPerConnection: config.limits.wsSubscriptionsPerConnection,

@@ -33,10 +33,11 @@ export interface ClusterHubOptions {
   leaseMs?: number;
   /** How long a terminal job's last event is kept. @default DEFAULTS.poll.terminalTtlMs */
   terminalTtlMs?: number;
+  /** How long a running job's latest event is kept (refreshed by every change). @default DEFAULTS.redis.stateTtlMs */
+  stateTtlMs?: number;
 }
 
 /** How long a running job's latest event is kept (refreshed by every change). */
-const RUNNING_STATE_TTL_MS = DEFAULTS.redis.stateTtlMs;
 
 interface LocalWatcher {
   fn: Watcher;
@@ -99,6 +100,7 @@ export class ClusterHub implements JobWatchSource {
   readonly #clock: Clock;
   readonly #leaseMs: number;
   readonly #terminalTtlMs: number;
+  readonly #stateTtlMs: number;
   #timer: unknown = null;
   #stopped = false;
 
@@ -109,6 +111,7 @@ export class ClusterHub implements JobWatchSource {
     this.#clock = o.clock ?? systemClock;
     this.#leaseMs = o.leaseMs ?? DEFAULTS.redis.leaseMs;
     this.#terminalTtlMs = o.terminalTtlMs ?? DEFAULTS.poll.terminalTtlMs;
+    this.#stateTtlMs = o.stateTtlMs ?? DEFAULTS.redis.stateTtlMs;
     this.#arm();
   }
 
@@ -232,7 +235,7 @@ export class ClusterHub implements JobWatchSource {
     // Local watchers get it at once; the channel echo is dropped by seq.
     this.#accept(entry, record);
     if (!publishing) return;
-    const ttl = ev.job.terminal ? this.#terminalTtlMs : RUNNING_STATE_TTL_MS;
+    const ttl = ev.job.terminal ? this.#terminalTtlMs : this.#stateTtlMs;
     this.#track(
       this.#coord.publish(record, ttl).then(
         async (published) => {

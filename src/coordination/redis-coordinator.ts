@@ -21,6 +21,8 @@ export interface RedisCoordinatorOptions {
   prefix: string;
   /** Told about every change of connection health (metrics, readiness, logs). */
   onHealth?: (healthy: boolean) => void;
+  /** @default DEFAULTS.redis.connectTimeoutMs */
+  connectTimeoutMs?: number;
 }
 
 // KEYS[1] latest hash, KEYS[2] channel; ARGV seq, payload, ttl ms.
@@ -62,7 +64,7 @@ export class RedisCoordinator implements Coordinator {
     const common: RedisOptions = {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
-      connectTimeout: DEFAULTS.redis.connectTimeoutMs,
+      connectTimeout: options.connectTimeoutMs ?? DEFAULTS.redis.connectTimeoutMs,
       retryStrategy: (times) => Math.min(times * 200, 2_000),
       lazyConnect: false,
     };

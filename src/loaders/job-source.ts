@@ -28,6 +28,8 @@ export interface JobSourceOptions {
   coalesceMs?: number;
   /** How long a finished job's answer is kept. @default DEFAULTS.poll.terminalTtlMs */
   terminalTtlMs?: number;
+  /** Bound of each cache (finished, recent). @default DEFAULTS.jobCacheMaxEntries */
+  maxEntries?: number;
 }
 
 interface Flight {
@@ -58,9 +60,9 @@ export class JobSource implements JobFetcher {
     this.#final = ttlCache<ProviderJob>(
       clock,
       o.terminalTtlMs ?? DEFAULTS.poll.terminalTtlMs,
-      DEFAULTS.jobCacheMaxEntries,
+      o.maxEntries ?? DEFAULTS.jobCacheMaxEntries,
     );
-    this.#recent = ttlCache<ProviderJob>(clock, this.#coalesceMs, DEFAULTS.jobCacheMaxEntries);
+    this.#recent = ttlCache<ProviderJob>(clock, this.#coalesceMs, o.maxEntries ?? DEFAULTS.jobCacheMaxEntries);
   }
 
   fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob> {

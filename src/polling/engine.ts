@@ -6,7 +6,7 @@
  * - Pollers call the provider registry directly: there is one poller per job, so there is nothing
  *   to deduplicate or cache (queries have their own path, src/loaders/job-source.ts). The
  *   registry's per-provider concurrency cap still applies to every poll.
- * - Pollers due within {@link TICK_WINDOW_MS} of each other are polled on the same timer tick.
+ * - Pollers due within `tickWindowMs` of each other are polled on the same timer tick.
  * - Watchers get the current snapshot first, then one event per raw-status change. A terminal
  *   status is the last event; the poller stops and the snapshot is cached for late watchers.
  * - Transient errors (throttling, 5xx, timeouts, garbled bodies) only back the poller off;
@@ -22,10 +22,6 @@ import type { JobFetcher, JobKey, ProviderJob } from '../providers/types.js';
 import { errorInterval, jittered, nextInterval, type IntervalOptions } from './backoff.js';
 import { systemClock, ttlCache, type Clock } from './clock.js';
 
-/** Pollers due within this many ms of each other are polled on the same timer tick (fewer wake-ups). */
-const TICK_WINDOW_MS = DEFAULTS.poll.batchWindowMs;
-/** Bound of the finished-job snapshots kept for late watchers. */
-
 export type { WatchEvent, Watcher } from './ports.js';
 
 export interface PollEngineOptions {
@@ -39,6 +35,14 @@ export interface PollEngineOptions {
   maxIntervalMs?: number;
   /** How long a terminal snapshot is served from memory. @default DEFAULTS.poll.terminalTtlMs */
   terminalTtlMs?: number;
+  /** Finished snapshots kept at most. @default DEFAULTS.jobCacheMaxEntries */
+  maxEntries?: number;
+  /** Interval growth per unchanged poll. @default DEFAULTS.poll.growth */
+  growth?: number;
+  /** Interval spread as a fraction (0.2: ±20 %). @default DEFAULTS.poll.jitter */
+  jitter?: number;
+  /** Pollers due within this many ms of each other share a timer tick. @default DEFAULTS.poll.batchWindowMs */
+  tickWindowMs?: number;
   /** @default Math.random */
   random?: () => number;
   /** Called once per status event emitted (snapshot or change), before watchers see it. */
@@ -64,6 +68,7 @@ export class PollEngine {
   readonly #clock: Clock;
   readonly #interval: IntervalOptions;
   readonly #random: () => number;
+  readonly #tickWindowMs: number;
   /** Final snapshots for late watchers (null: not kept), aged on the engine's clock. */
   readonly #terminal: LRUCache<string, { job: ProviderJob; seq: number }> | null;
   readonly #onTransition: PollEngineOptions['onTransition'];
@@ -77,13 +82,15 @@ export class PollEngine {
     this.#interval = {
       minIntervalMs: options.minIntervalMs ?? DEFAULTS.poll.minIntervalMs,
       maxIntervalMs: options.maxIntervalMs ?? DEFAULTS.poll.maxIntervalMs,
-      jitter: DEFAULTS.poll.jitter,
+      growth: options.growth ?? DEFAULTS.poll.growth,
+      jitter: options.jitter ?? DEFAULTS.poll.jitter,
     };
     this.#random = options.random ?? Math.random;
+    this.#tickWindowMs = options.tickWindowMs ?? DEFAULTS.poll.batchWindowMs;
     this.#terminal = ttlCache(
       this.#clock,
       options.terminalTtlMs ?? DEFAULTS.poll.terminalTtlMs,
-      DEFAULTS.jobCacheMaxEntries,
+      options.maxEntries ?? DEFAULTS.jobCacheMaxEntries,
     );
     this.#onTransition = options.onTransition;
   }
@@ -208,7 +215,7 @@ export class PollEngine {
   }
 
   #tick(): void {
-    const horizon = this.#clock.now() + TICK_WINDOW_MS;
+    const horizon = this.#clock.now() + this.#tickWindowMs;
     for (const p of this.#pollers.values()) {
       if (p.inFlight || p.dueAt > horizon) continue;
       p.inFlight = true;

@@ -44,6 +44,10 @@ export interface WebSocketOptions {
   validationRules: readonly ValidationRule[];
   /** Parser token limit for subscription documents. @default DEFAULTS.limits.maxTokens */
   maxTokens?: number;
+  /** Subscription documents kept parsed and validated. */
+  documentCacheEntries?: number;
+  /** Longer subscription documents are never cached. */
+  documentCacheMaxQueryLength?: number;
   /**
    * Production: drop graphql-js's "Did you mean …" hints (they reveal the schema) and internal
    * error text from close reasons.
@@ -106,7 +110,13 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
 
   const rules = [...specifiedRules, ...o.validationRules];
   // One parse and validation per distinct query text; one execution per event per distinct operation.
-  const documents = new DocumentCache(o.schema, rules, undefined, undefined, o.maxTokens);
+  const documents = new DocumentCache(
+    o.schema,
+    rules,
+    o.documentCacheEntries,
+    o.documentCacheMaxQueryLength,
+    o.maxTokens,
+  );
   const shared = new SharedSubscriptions<Connection>({
     context: () => createContext(o.services),
     send: sendNext,
