@@ -119,7 +119,7 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
   );
   const shared = new SharedSubscriptions<Connection>({
     context: () => createContext(o.services),
-    send: sendNext,
+    send: (connection, id, payload, slot) => sendNext(connection, id, payload, slot, o.maxBufferedBytes),
     format: formatResult,
     onJoin: () => o.metrics.subscriptionsActive.inc(),
     onLeave: () => o.metrics.subscriptionsActive.dec(),
@@ -182,7 +182,6 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
       socket,
       request,
       writer: writerFor(socket, request, o.slowConsumerBytes),
-      maxBufferedBytes: o.maxBufferedBytes,
     };
     const closed = graphqlWs.opened(
       {
@@ -262,15 +261,19 @@ interface Connection {
   request: http.IncomingMessage;
   /** The only thing that writes to the socket. */
   writer: SlowConsumerBacklog;
-  /** Queued bytes at which the connection is closed as too slow. */
-  maxBufferedBytes: number;
 }
 
 /** A graphql-ws `next` message with an already serialized payload, shared by every identical subscriber. */
-function sendNext(connection: Connection, id: string, payload: Buffer, slot?: string): void {
+function sendNext(
+  connection: Connection,
+  id: string,
+  payload: Buffer,
+  slot: string | undefined,
+  maxBufferedBytes: number,
+): void {
   const { socket } = connection;
   if (socket.readyState !== socket.OPEN) return;
-  if (socket.bufferedAmount > connection.maxBufferedBytes) {
+  if (socket.bufferedAmount > maxBufferedBytes) {
     socket.close(CLOSE_TRY_AGAIN_LATER, 'subscriber too slow');
     return;
   }
