@@ -47,7 +47,15 @@ const config: CodegenConfig = {
       config: {
         ...typesConfig,
         contextType: '../context.js#RequestContext',
-        mappers: {},
+        // A job's `account` is null for the cloud's default account (see src/providers/types.ts):
+        // resolvers name it, so the job objects the schema layer passes around are the provider model.
+        mappers: {
+          DataWorksJob: '../providers/types.js#DataWorksJobModel',
+          NlbJob: '../providers/types.js#NlbJobModel',
+          CfwJob: '../providers/types.js#CfwJobModel',
+          DliJob: '../providers/types.js#DliJobModel',
+          WorkspaceJob: '../providers/types.js#WorkspaceJobModel',
+        },
       },
     },
   },

@@ -376,6 +376,7 @@ async function jobs(fakes: Child, endpoints: Record<ProviderName, string>): Prom
     const t = performance.now();
     await clients.DLI!.fetchJob({
       provider: 'DLI',
+      account: null,
       region: 'cn-north-4',
       projectId: SIMULATOR_HUAWEI_PROJECT_ID,
       jobId: `rt-${i}`,

@@ -2,8 +2,17 @@
  * Configuration: read from the environment in one pass, validated, frozen. A bad value fails
  * startup with an error naming the variable. Only this module and main.ts read `process.env`.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { AlibabaCredentials, HuaweiAuth, ProviderName } from './providers/types.js';
+import {
+  AccountsFileError,
+  DEFAULT_ACCOUNT_NAME,
+  parseAccountsFile,
+  type AccountSpec,
+  type AlibabaCredentialSpec,
+  type HuaweiCredentialSpec,
+} from './accounts/spec.js';
+import type { ProviderName } from './providers/types.js';
 import { PROVIDERS } from './providers/types.js';
 import { HUAWEI_PROJECT_PATTERN, REGION_PATTERN } from './refs.js';
 import type { AllowList } from './security/allow-list.js';
@@ -57,6 +66,21 @@ export const DEFAULTS = deepFreeze({
     jitter: 0.2,
     /** Pollers due within this window of each other are polled on the same timer tick. */
     batchWindowMs: 50,
+  },
+  credentials: {
+    /** A temporary credential is renewed once this fraction of its lifetime has passed. */
+    refreshAt: 2 / 3,
+    /** Spread of that moment, as a fraction of the lifetime (replicas and accounts never renew in step). */
+    refreshJitter: 0.05,
+    /** First wait after a failed renewal; doubles up to `retryMaxMs`. */
+    retryBaseMs: 1_000,
+    retryMaxMs: 60_000,
+    /** A credential file is checked for changes at most this often (and at once after an auth failure). */
+    fileRecheckMs: 1_000,
+    /** How long credentials of unknown lifetime (the vendor chain, static files) are reused before asking again. */
+    unknownLifetimeMs: 300_000,
+    /** How long "this account has no project in that region" is remembered. */
+    projectMissTtlMs: 60_000,
   },
   /** Bound of every in-memory job cache (finished snapshots, recent query answers). */
   jobCacheMaxEntries: 10_000,
@@ -140,6 +164,20 @@ export interface HttpSettings {
   keepAliveTimeoutMs: number;
 }
 
+/** How temporary credentials are renewed (src/credentials/refreshing.ts). */
+export interface CredentialSettings {
+  refreshAt: number;
+  refreshJitter: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  fileRecheckMs: number;
+  unknownLifetimeMs: number;
+  projectMissTtlMs: number;
+}
+
+/** What a `JOBS_ENDPOINT_*` variable can point elsewhere: the providers, and the identity services. */
+export type EndpointName = ProviderName | 'STS' | 'IAM' | 'ALIBABA_METADATA' | 'HUAWEI_METADATA';
+
 /** The validated configuration. Defaults: {@link DEFAULTS} (fields named alike). */
 export interface Config {
   /** HTTP and WebSocket port (both on `/graphql`). */
@@ -149,20 +187,22 @@ export interface Config {
   /** `simulator` serves every provider from built-in loopback fakes (required in production). */
   mode: JobsMode;
   logLevel: string;
-  alibaba: {
-    /** Null when no AccessKey is configured (the Alibaba providers then answer PROVIDER_NOT_CONFIGURED). */
-    credentials: AlibabaCredentials | null;
-    /** Default region for refs without one (`ALIBABA_CLOUD_REGION_ID`). */
-    region: string | null;
+  /**
+   * The accounts refs can name. From `JOBS_ACCOUNTS_FILE` when set (`file`); else one account per
+   * cloud named `default`, from today's variables (credentials null when none are set: that cloud's
+   * providers answer PROVIDER_NOT_CONFIGURED). In simulator mode without a file, `list` is empty
+   * and the simulator's own accounts are used.
+   */
+  accounts: {
+    file: string | null;
+    list: readonly AccountSpec[];
+    /** The variables `chain` sources read (the vendors' chains are defined over the environment). */
+    chainEnv: Readonly<Record<string, string | undefined>>;
   };
-  huawei: {
-    /** AK/SK when both are set, else a static token, else null. */
-    auth: HuaweiAuth | null;
-    projectId: string | null;
-    region: string | null;
-  };
-  /** Per-provider base URL overrides; `{region}` is substituted. */
-  endpoints: Partial<Record<ProviderName, string>>;
+  /** Credential renewal (no variables). */
+  credentials: Readonly<CredentialSettings>;
+  /** Base URL overrides per provider and identity service; `{region}` is substituted. */
+  endpoints: Partial<Record<EndpointName, string>>;
   workspaceApi: WorkspaceApi;
   /** Concurrent calls per provider, process-wide. */
   providerConcurrency: number;
@@ -270,12 +310,16 @@ function optional(env: Env, name: string): string | null {
   return v ? v : null;
 }
 
-const ENDPOINT_VARS: Record<ProviderName, string> = {
+const ENDPOINT_VARS: Record<EndpointName, string> = {
   DATAWORKS: 'JOBS_ENDPOINT_DATAWORKS',
   NLB: 'JOBS_ENDPOINT_NLB',
   CFW: 'JOBS_ENDPOINT_CFW',
   DLI: 'JOBS_ENDPOINT_DLI',
   WORKSPACE: 'JOBS_ENDPOINT_WORKSPACE',
+  STS: 'JOBS_ENDPOINT_STS',
+  IAM: 'JOBS_ENDPOINT_IAM',
+  ALIBABA_METADATA: 'JOBS_ENDPOINT_ALIBABA_METADATA',
+  HUAWEI_METADATA: 'JOBS_ENDPOINT_HUAWEI_METADATA',
 };
 
 /** Builds the validated configuration. @throws ConfigError naming the offending variable. */
@@ -286,8 +330,8 @@ export function resolveConfig(env: Env): Readonly<Config> {
   }
   const mode = read<JobsMode>(env, 'JOBS_MODE', z.enum(['simulator', 'live']), DEFAULTS.mode);
 
-  const endpoints: Partial<Record<ProviderName, string>> = {};
-  for (const [provider, name] of Object.entries(ENDPOINT_VARS) as [ProviderName, string][]) {
+  const endpoints: Partial<Record<EndpointName, string>> = {};
+  for (const [provider, name] of Object.entries(ENDPOINT_VARS) as [EndpointName, string][]) {
     const url = read(
       env,
       name,
@@ -297,32 +341,7 @@ export function resolveConfig(env: Env): Readonly<Config> {
     if (url) endpoints[provider] = url;
   }
 
-  const ak = optional(env, 'ALIBABA_CLOUD_ACCESS_KEY_ID');
-  const secret = optional(env, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET');
-  if (Boolean(ak) !== Boolean(secret)) {
-    const missing = ak ? 'ALIBABA_CLOUD_ACCESS_KEY_SECRET' : 'ALIBABA_CLOUD_ACCESS_KEY_ID';
-    throw new ConfigError(missing, 'must be set together with its AccessKey pair');
-  }
-  const hwAk = optional(env, 'HUAWEICLOUD_SDK_AK');
-  const hwSk = optional(env, 'HUAWEICLOUD_SDK_SK');
-  if (Boolean(hwAk) !== Boolean(hwSk)) {
-    throw new ConfigError(
-      hwAk ? 'HUAWEICLOUD_SDK_SK' : 'HUAWEICLOUD_SDK_AK',
-      'must be set together with its AK/SK pair',
-    );
-  }
-  const token = optional(env, 'HUAWEICLOUD_AUTH_TOKEN');
-  const huaweiAuth: HuaweiAuth | null =
-    hwAk && hwSk
-      ? {
-          kind: 'aksk',
-          ak: hwAk,
-          sk: hwSk,
-          securityToken: optional(env, 'HUAWEICLOUD_SDK_SECURITY_TOKEN') ?? undefined,
-        }
-      : token
-        ? { kind: 'token', token }
-        : null;
+  const accounts = readAccounts(env, mode);
 
   const poll = {
     ...DEFAULTS.poll,
@@ -361,37 +380,8 @@ export function resolveConfig(env: Env): Readonly<Config> {
       z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
       DEFAULTS.logLevel,
     ),
-    alibaba: {
-      credentials:
-        ak && secret
-          ? {
-              accessKeyId: ak,
-              accessKeySecret: secret,
-              securityToken: optional(env, 'ALIBABA_CLOUD_SECURITY_TOKEN') ?? undefined,
-            }
-          : null,
-      region: read(
-        env,
-        'ALIBABA_CLOUD_REGION_ID',
-        z.string().regex(REGION_PATTERN, 'expected a region id like cn-hangzhou'),
-        null as string | null,
-      ),
-    },
-    huawei: {
-      auth: huaweiAuth,
-      projectId: read(
-        env,
-        'HUAWEICLOUD_SDK_PROJECT_ID',
-        z.string().regex(HUAWEI_PROJECT_PATTERN, 'expected 32 lowercase hex characters'),
-        null as string | null,
-      ),
-      region: read(
-        env,
-        'HUAWEICLOUD_SDK_REGION',
-        z.string().regex(REGION_PATTERN, 'expected a region id like cn-north-4'),
-        null as string | null,
-      ),
-    },
+    accounts,
+    credentials: DEFAULTS.credentials,
     endpoints,
     workspaceApi: read<WorkspaceApi>(env, 'JOBS_WORKSPACE_API', z.enum(['v1', 'v2']), DEFAULTS.workspaceApi),
     providerConcurrency: read(env, 'JOBS_PROVIDER_CONCURRENCY', int(1, 1024), DEFAULTS.providerConcurrency),
@@ -410,6 +400,7 @@ export function resolveConfig(env: Env): Readonly<Config> {
     routerSecret: optional(env, 'ROUTER_SECRET'),
     allow: {
       providers: list(env, 'JOBS_ALLOW_PROVIDERS', z.enum(PROVIDERS as [ProviderName, ...ProviderName[]])),
+      accounts: list(env, 'JOBS_ALLOW_ACCOUNTS', z.string().regex(/^[a-z0-9-]{1,32}$/, 'expected account names')),
       regions: list(env, 'JOBS_ALLOW_REGIONS', z.string().regex(REGION_PATTERN, 'expected region ids like cn-north-4')),
       projects: list(
         env,
@@ -442,6 +433,141 @@ export function resolveConfig(env: Env): Readonly<Config> {
     resilience: Object.freeze(resilience),
   };
   return Object.freeze(config);
+}
+
+/**
+ * What the vendors' default chains read (Alibaba: credentials-nodejs providers/env.ts and
+ * oidc_role_arn.ts; Huawei: the SDKs' environment and OIDC settings).
+ */
+const CHAIN_VARS = [
+  'ALIBABA_CLOUD_ACCESS_KEY_ID',
+  'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+  'ALIBABA_CLOUD_SECURITY_TOKEN',
+  'ALIBABA_CLOUD_ROLE_ARN',
+  'ALIBABA_CLOUD_OIDC_PROVIDER_ARN',
+  'ALIBABA_CLOUD_OIDC_TOKEN_FILE',
+  'HUAWEICLOUD_SDK_AK',
+  'HUAWEICLOUD_SDK_SK',
+  'HUAWEICLOUD_SDK_SECURITY_TOKEN',
+  'HUAWEICLOUD_SDK_IDP_ID',
+  'HUAWEICLOUD_SDK_ID_TOKEN_FILE',
+] as const;
+
+/**
+ * `JOBS_ACCOUNTS_FILE`, or today's variables as one `default` account per cloud. Without a file,
+ * an AccessKey pair wins over ACK's RRSA variables (as in the vendor chain), and Huawei AK/SK over a
+ * static token over CCE's OIDC variables.
+ */
+function readAccounts(env: Env, mode: JobsMode): Config['accounts'] {
+  const chainEnv = Object.freeze(Object.fromEntries(CHAIN_VARS.map((n) => [n, optional(env, n) ?? undefined])));
+  const file = optional(env, 'JOBS_ACCOUNTS_FILE');
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(
+        'JOBS_ACCOUNTS_FILE',
+        `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      );
+    }
+    try {
+      const list = parseAccountsFile(text, env, { region: REGION_PATTERN, project: HUAWEI_PROJECT_PATTERN });
+      return { file, list, chainEnv };
+    } catch (err) {
+      if (err instanceof AccountsFileError) throw new ConfigError('JOBS_ACCOUNTS_FILE', `${file}: ${err.message}`);
+      throw err;
+    }
+  }
+  const pair = (a: string, b: string) => {
+    const x = optional(env, a);
+    const y = optional(env, b);
+    if (Boolean(x) !== Boolean(y)) throw new ConfigError(x ? b : a, `must be set together with ${x ? a : b}`);
+    return x && y ? ([x, y] as const) : null;
+  };
+  const literal = (name: string) => {
+    const v = optional(env, name);
+    return v ? { value: v } : undefined;
+  };
+  const aliKeys = pair('ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET');
+  const rrsa = ['ALIBABA_CLOUD_ROLE_ARN', 'ALIBABA_CLOUD_OIDC_PROVIDER_ARN', 'ALIBABA_CLOUD_OIDC_TOKEN_FILE'].map((n) =>
+    optional(env, n),
+  );
+  const aliToken = literal('ALIBABA_CLOUD_SECURITY_TOKEN');
+  let alibaba: AlibabaCredentialSpec | null = null;
+  if (aliKeys) {
+    alibaba = {
+      source: 'static',
+      accessKeyId: { value: aliKeys[0] },
+      accessKeySecret: { value: aliKeys[1] },
+      ...(aliToken ? { securityToken: aliToken } : {}),
+    };
+  } else if (rrsa.every(Boolean)) {
+    alibaba = {
+      source: 'oidc',
+      roleArn: rrsa[0] as string,
+      oidcProviderArn: rrsa[1] as string,
+      oidcTokenFile: rrsa[2] as string,
+      sessionName: 'jobs-subgraph',
+      durationSeconds: 3_600,
+    };
+  }
+
+  const hwKeys = pair('HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SK');
+  const hwToken = optional(env, 'HUAWEICLOUD_AUTH_TOKEN');
+  const idp = [optional(env, 'HUAWEICLOUD_SDK_IDP_ID'), optional(env, 'HUAWEICLOUD_SDK_ID_TOKEN_FILE')];
+  const hwSecurityToken = literal('HUAWEICLOUD_SDK_SECURITY_TOKEN');
+  let huawei: HuaweiCredentialSpec | null = null;
+  if (hwKeys) {
+    huawei = {
+      source: 'static',
+      ak: { value: hwKeys[0] },
+      sk: { value: hwKeys[1] },
+      ...(hwSecurityToken ? { securityToken: hwSecurityToken } : {}),
+    };
+  } else if (hwToken) {
+    huawei = { source: 'token', token: { value: hwToken } };
+  } else if (idp.every(Boolean)) {
+    huawei = { source: 'oidc', idpId: idp[0] as string, idTokenFile: idp[1] as string, durationSeconds: 3_600 };
+  }
+
+  const region = (name: string, example: string) =>
+    read(env, name, z.string().regex(REGION_PATTERN, `expected a region id like ${example}`), null as string | null);
+  const huaweiRegion = region('HUAWEICLOUD_SDK_REGION', 'cn-north-4');
+  const projectId = read(
+    env,
+    'HUAWEICLOUD_SDK_PROJECT_ID',
+    z.string().regex(HUAWEI_PROJECT_PATTERN, 'expected 32 lowercase hex characters'),
+    null as string | null,
+  );
+  if (projectId && !huaweiRegion) {
+    // A project id is valid in one region only; applied to every region it fails as an auth error.
+    throw new ConfigError('HUAWEICLOUD_SDK_PROJECT_ID', 'needs HUAWEICLOUD_SDK_REGION, the region the project is in');
+  }
+  const alibabaRegion = region('ALIBABA_CLOUD_REGION_ID', 'cn-hangzhou');
+  // Validated above in every mode (a typo fails at start-up); the simulator serves its own accounts.
+  if (mode === 'simulator') return { file: null, list: [], chainEnv };
+  return {
+    file: null,
+    chainEnv,
+    list: [
+      {
+        name: DEFAULT_ACCOUNT_NAME,
+        cloud: 'alibaba',
+        default: true,
+        defaultRegion: alibabaRegion,
+        credentials: alibaba,
+      },
+      {
+        name: DEFAULT_ACCOUNT_NAME,
+        cloud: 'huawei',
+        default: true,
+        defaultRegion: huaweiRegion,
+        projects: projectId && huaweiRegion ? { [huaweiRegion]: projectId } : {},
+        credentials: huawei,
+      },
+    ],
+  };
 }
 
 function readOtel(env: Env): Config['otel'] {

@@ -84,6 +84,15 @@ export const ERRORS = {
     transient: true,
     description: 'the answer was not the documented shape (HTML, truncated, wrong types, too large): try again later',
   },
+  // Set apart from PROVIDER_AUTH_FAILED: the provider never saw a request, and the account's own
+  // credential source (STS, IAM, a metadata service, a file) is what failed; it keeps retrying.
+  CREDENTIALS_UNAVAILABLE: {
+    job: true,
+    httpStatus: null,
+    transient: true,
+    description:
+      "the server could not obtain credentials for the ref's account (STS, IAM or the metadata service unreachable or failing, a credential file missing): the account recovers by itself; try again later",
+  },
   PROVIDER_NOT_CONFIGURED: {
     job: true,
     httpStatus: null,
@@ -195,6 +204,8 @@ export function requestErrorBody(code: HttpErrorCode, message: string): RequestE
 export interface JobErrorDetails {
   /** Which provider answered (or would have). */
   provider?: string;
+  /** The configured account (accounts file name) whose credentials were used. Never a key id. */
+  account?: string;
   /** The provider's own error code, e.g. `Throttling.User` or `APIGW.0308`. Safe to show. */
   providerCode?: string;
   /** The provider's request id, for support tickets. */

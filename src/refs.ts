@@ -1,24 +1,37 @@
 /**
- * Turns a client's `JobRef` into a validated {@link JobKey}: fills the region and (Huawei) project
- * from configuration, and rejects malformed values before any provider call is made.
+ * Turns a client's `JobRef` into a validated {@link JobKey}: picks the account, fills the region
+ * and (Huawei) project from the account's configuration or a read-only IAM lookup, and rejects
+ * malformed values before any provider call is made.
  */
 import { JobError } from './errors.js';
 import { jobIdPattern, jobIdRule } from './job-id-syntax.js';
-import { HUAWEI_PROVIDERS, PROVIDERS, type JobKey, type ProviderName } from './providers/types.js';
+import type { AccountDirectory } from './accounts/directory.js';
+import { cloudOf, HUAWEI_PROVIDERS, PROVIDERS, type JobKey, type ProviderName } from './providers/types.js';
 import { checkAllowed, type AllowList } from './security/allow-list.js';
 
 /** What a client sends (the GraphQL `JobRef` input). */
 export interface JobRefInput {
   provider: ProviderName;
   jobId: string;
+  account?: string | null;
   region?: string | null;
   projectId?: string | null;
 }
 
+/** Finds a Huawei project id for an account and region that configuration does not map. */
+export interface ProjectLookup {
+  /**
+   * @param account the key's account (null: the cloud's default)
+   * @returns the project id, or null when the account has no project in that region
+   * @throws JobError when the lookup itself fails (credentials, IAM unreachable)
+   */
+  projectFor(account: string | null, region: string): Promise<string | null>;
+}
+
 export interface RefDefaults {
-  alibabaRegion: string | null;
-  huaweiRegion: string | null;
-  huaweiProjectId: string | null;
+  accounts: AccountDirectory;
+  /** Huawei project discovery; without it an unmapped region is BAD_USER_INPUT. */
+  projects?: ProjectLookup;
   /** When set, refs outside it are FORBIDDEN. */
   allow?: AllowList;
 }
@@ -33,55 +46,63 @@ export const HUAWEI_PROJECT_PATTERN = /^[0-9a-f]{32}$/;
 /** Job id syntax per provider (src/job-id-syntax.ts, which the README and GraphiQL state). */
 const JOB_ID = Object.fromEntries(PROVIDERS.map((p) => [p, jobIdPattern(p)])) as Record<ProviderName, RegExp>;
 
-/** @throws JobError BAD_USER_INPUT naming the field at fault, FORBIDDEN outside the allow-list. */
-export function resolveJobRef(ref: JobRefInput, defaults: RefDefaults): JobKey {
-  const key = toJobKey(ref, defaults);
-  return defaults.allow ? checkAllowed(key, defaults.allow) : key;
+/**
+ * @throws (rejects with) JobError BAD_USER_INPUT naming the field at fault, FORBIDDEN outside the
+ *   allow-list, or the project lookup's own error.
+ */
+export async function resolveJobRef(ref: JobRefInput, defaults: RefDefaults): Promise<JobKey> {
+  const key = await toJobKey(ref, defaults);
+  if (!defaults.allow) return key;
+  return checkAllowed(key, defaults.allow, defaults.accounts.nameOf(cloudOf(key.provider), key.account));
 }
 
-function toJobKey(ref: JobRefInput, defaults: RefDefaults): JobKey {
+async function toJobKey(ref: JobRefInput, defaults: RefDefaults): Promise<JobKey> {
   const huawei = HUAWEI_PROVIDERS.includes(ref.provider);
   if (!JOB_ID[ref.provider].test(ref.jobId)) {
     throw new JobError('BAD_USER_INPUT', `${ref.provider} jobId must be ${jobIdRule(ref.provider)}`, {
       provider: ref.provider,
     });
   }
-  const region = ref.region ?? (huawei ? defaults.huaweiRegion : defaults.alibabaRegion);
+  const account = defaults.accounts.keyAccount(ref.provider, ref.account);
+  const info = defaults.accounts.get(cloudOf(ref.provider), account);
+  const region = ref.region ?? info?.defaultRegion ?? null;
   if (!region) {
     throw new JobError(
       'BAD_USER_INPUT',
-      `region is required for ${ref.provider}: pass ref.region or configure ${huawei ? 'HUAWEICLOUD_SDK_REGION' : 'ALIBABA_CLOUD_REGION_ID'}`,
-      {
-        provider: ref.provider,
-      },
+      `region is required for ${ref.provider}: pass ref.region or configure the account's default region (${huawei ? 'HUAWEICLOUD_SDK_REGION' : 'ALIBABA_CLOUD_REGION_ID'}, or defaultRegion in the accounts file)`,
+      { provider: ref.provider },
     );
   }
   if (!REGION_PATTERN.test(region)) {
     throw new JobError('BAD_USER_INPUT', 'region must look like cn-hangzhou or cn-north-4', { provider: ref.provider });
   }
-  if (!huawei) return { provider: ref.provider, region, projectId: null, jobId: ref.jobId };
+  if (!huawei) return { provider: ref.provider, account, region, projectId: null, jobId: ref.jobId };
 
-  const projectId = ref.projectId ?? defaults.huaweiProjectId;
+  if (ref.projectId !== null && ref.projectId !== undefined && !HUAWEI_PROJECT_PATTERN.test(ref.projectId)) {
+    throw new JobError('BAD_USER_INPUT', 'projectId must be 32 lowercase hex characters', { provider: ref.provider });
+  }
+  // The account's map, then a read-only IAM lookup: a project id belongs to one region only.
+  const projectId =
+    ref.projectId ??
+    (info && Object.hasOwn(info.projects, region) ? info.projects[region] : undefined) ??
+    (info && defaults.projects ? await defaults.projects.projectFor(account, region) : null);
   if (!projectId) {
     throw new JobError(
       'BAD_USER_INPUT',
-      `projectId is required for ${ref.provider}: pass ref.projectId or configure HUAWEICLOUD_SDK_PROJECT_ID`,
-      {
-        provider: ref.provider,
-      },
+      `no project of account "${defaults.accounts.nameOf('huawei', account)}" in region ${region}: pass ref.projectId, or map the region under the account's projects`,
+      { provider: ref.provider },
     );
   }
-  if (!HUAWEI_PROJECT_PATTERN.test(projectId)) {
-    throw new JobError('BAD_USER_INPUT', 'projectId must be 32 lowercase hex characters', { provider: ref.provider });
-  }
-  return { provider: ref.provider, region, projectId, jobId: ref.jobId };
+  return { provider: ref.provider, account, region, projectId, jobId: ref.jobId };
 }
 
 /** Re-validates a key decoded from a global id (federation representations come from outside). */
-export function validateJobKey(key: JobKey, defaults: RefDefaults): JobKey {
-  const resolved = resolveJobRef(key, defaults);
+export async function validateJobKey(key: JobKey, defaults: RefDefaults): Promise<JobKey> {
   if (!HUAWEI_PROVIDERS.includes(key.provider) && key.projectId !== null) {
     throw new JobError('BAD_USER_INPUT', `${key.provider} ids carry no project (use '-')`, { provider: key.provider });
   }
-  return resolved;
+  if (HUAWEI_PROVIDERS.includes(key.provider) && key.projectId === null) {
+    throw new JobError('BAD_USER_INPUT', `${key.provider} ids carry a project id`, { provider: key.provider });
+  }
+  return resolveJobRef(key, defaults);
 }

@@ -75,7 +75,12 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     services,
     logger,
     metrics,
-    readiness: () => ({ draining, providers: providers.configured(), redis: watching.redisUp() }),
+    readiness: () => ({
+      draining,
+      providers: providers.configured(),
+      redis: watching.redisUp(),
+      accounts: providers.accountHealth(),
+    }),
     activePollers: () => watching.engine.activePollers,
   });
   const ws = startWebSocket(config, {

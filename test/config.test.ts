@@ -73,16 +73,60 @@ describe('resolveConfig', () => {
       HUAWEICLOUD_SDK_PROJECT_ID: '0123456789abcdef0123456789abcdef',
       JOBS_ENDPOINT_NLB: 'http://127.0.0.1:9001/{region}',
     });
-    expect(c.alibaba.credentials).toMatchObject({ accessKeyId: 'id', accessKeySecret: 'secret' });
-    expect(c.alibaba.region).toBe('cn-hangzhou');
-    expect(c.huawei.auth).toEqual({ kind: 'token', token: 'tok' });
-    expect(c.huawei.region).toBe('eu-west-101');
+    const [alibaba, huawei] = c.accounts.list;
+    expect(alibaba).toMatchObject({
+      name: 'default',
+      cloud: 'alibaba',
+      default: true,
+      defaultRegion: 'cn-hangzhou',
+      credentials: { source: 'static', accessKeyId: { value: 'id' }, accessKeySecret: { value: 'secret' } },
+    });
+    expect(huawei).toMatchObject({
+      name: 'default',
+      cloud: 'huawei',
+      defaultRegion: 'eu-west-101',
+      // The default project belongs to the default region only.
+      projects: { 'eu-west-101': '0123456789abcdef0123456789abcdef' },
+      credentials: { source: 'token', token: { value: 'tok' } },
+    });
     expect(c.endpoints.NLB).toBe('http://127.0.0.1:9001/{region}');
   });
 
   it('prefers AK/SK over a token when both are configured', () => {
-    const c = resolveConfig({ HUAWEICLOUD_SDK_AK: 'ak', HUAWEICLOUD_SDK_SK: 'sk', HUAWEICLOUD_AUTH_TOKEN: 'tok' });
-    expect(c.huawei.auth).toMatchObject({ kind: 'aksk', ak: 'ak', sk: 'sk' });
+    const c = resolveConfig({
+      JOBS_MODE: 'live',
+      HUAWEICLOUD_SDK_AK: 'ak',
+      HUAWEICLOUD_SDK_SK: 'sk',
+      HUAWEICLOUD_AUTH_TOKEN: 'tok',
+    });
+    expect(c.accounts.list[1]?.credentials).toMatchObject({
+      source: 'static',
+      ak: { value: 'ak' },
+      sk: { value: 'sk' },
+    });
+  });
+
+  it("turns ACK's RRSA and CCE's OIDC variables into oidc accounts when no keys are set", () => {
+    const c = resolveConfig({
+      JOBS_MODE: 'live',
+      ALIBABA_CLOUD_ROLE_ARN: 'acs:ram::1000000000000001:role/reader',
+      ALIBABA_CLOUD_OIDC_PROVIDER_ARN: 'acs:ram::1000000000000001:oidc-provider/ack',
+      ALIBABA_CLOUD_OIDC_TOKEN_FILE: '/var/run/secrets/tokens/oidc-token',
+      HUAWEICLOUD_SDK_IDP_ID: 'cce-idp',
+      HUAWEICLOUD_SDK_ID_TOKEN_FILE: '/var/run/secrets/tokens/id-token',
+    });
+    expect(c.accounts.list[0]?.credentials).toMatchObject({
+      source: 'oidc',
+      roleArn: 'acs:ram::1000000000000001:role/reader',
+      oidcTokenFile: '/var/run/secrets/tokens/oidc-token',
+    });
+    expect(c.accounts.list[1]?.credentials).toMatchObject({ source: 'oidc', idpId: 'cce-idp' });
+  });
+
+  it('refuses a Huawei project id without the region it belongs to', () => {
+    expect(() =>
+      resolveConfig({ JOBS_MODE: 'live', HUAWEICLOUD_SDK_PROJECT_ID: '0123456789abcdef0123456789abcdef' }),
+    ).toThrow(/HUAWEICLOUD_SDK_PROJECT_ID.*HUAWEICLOUD_SDK_REGION/);
   });
 });
 

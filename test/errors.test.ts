@@ -81,6 +81,7 @@ describe('the error registry', () => {
       'PROVIDER_UNAVAILABLE',
       'PROVIDER_TIMEOUT',
       'PROVIDER_BAD_RESPONSE',
+      'CREDENTIALS_UNAVAILABLE',
     ]);
   });
 

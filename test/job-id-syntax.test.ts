@@ -10,20 +10,21 @@ import { JobError } from '../src/errors.js';
 import { JOB_ID_RULE, jobIdRule } from '../src/job-id-syntax.js';
 import { PROVIDERS, type ProviderName } from '../src/providers/types.js';
 import { resolveJobRef } from '../src/refs.js';
+import { refDefaults } from './helpers/ref-defaults.js';
 import { SIMULATOR_NOTES } from '../ui/examples.js';
 
 const README = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
 
-const defaults = {
+const defaults = refDefaults({
   alibabaRegion: 'cn-hangzhou',
   huaweiRegion: 'cn-north-4',
   huaweiProjectId: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
-};
+});
 
 /** null when the validator takes `jobId`, else its BAD_USER_INPUT message. */
-function rejection(provider: ProviderName, jobId: string): string | null {
+async function rejection(provider: ProviderName, jobId: string): Promise<string | null> {
   try {
-    resolveJobRef({ provider, jobId }, defaults);
+    await resolveJobRef({ provider, jobId }, defaults);
     return null;
   } catch (err) {
     if (err instanceof JobError && err.code === 'BAD_USER_INPUT') return err.message;
@@ -31,7 +32,7 @@ function rejection(provider: ProviderName, jobId: string): string | null {
   }
 }
 
-const accepts = (provider: ProviderName, jobId: string) => rejection(provider, jobId) === null;
+const accepts = async (provider: ProviderName, jobId: string) => (await rejection(provider, jobId)) === null;
 
 interface StatedRule {
   text: string;
@@ -64,22 +65,22 @@ const PUNCTUATION = Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 
 );
 
 /** What the validator does that the statement says it should not (empty: they agree). */
-function disagreements(rule: StatedRule, providers: readonly ProviderName[] = PROVIDERS): string[] {
+async function disagreements(rule: StatedRule, providers: readonly ProviderName[] = PROVIDERS): Promise<string[]> {
   const wrong: string[] = [];
-  const check = (provider: ProviderName, jobId: string, stated: boolean) => {
-    if (accepts(provider, jobId) !== stated)
+  const check = async (provider: ProviderName, jobId: string, stated: boolean) => {
+    if ((await accepts(provider, jobId)) !== stated)
       wrong.push(`${provider} ${JSON.stringify(jobId)}: stated ${stated ? 'valid' : 'invalid'}`);
   };
   for (const provider of providers) {
     const allowed = rule.punctuation + (provider === 'NLB' ? rule.nlbAlso : '');
-    check(provider, '', false);
-    check(provider, 'a', true);
-    check(provider, 'aZ09', true);
-    check(provider, 'a'.repeat(rule.maxLength), true);
-    check(provider, 'a'.repeat(rule.maxLength + 1), false);
+    await check(provider, '', false);
+    await check(provider, 'a', true);
+    await check(provider, 'aZ09', true);
+    await check(provider, 'a'.repeat(rule.maxLength), true);
+    await check(provider, 'a'.repeat(rule.maxLength + 1), false);
     for (const c of PUNCTUATION) {
-      check(provider, `a${c}b`, allowed.includes(c));
-      if (allowed.includes(c)) check(provider, `${c}a`, !rule.startsWithLetterOrDigit);
+      await check(provider, `a${c}b`, allowed.includes(c));
+      if (allowed.includes(c)) await check(provider, `${c}a`, !rule.startsWithLetterOrDigit);
     }
   }
   return wrong;
@@ -90,19 +91,19 @@ describe('the job-id rule', () => {
     ['README', README],
     ['the GraphiQL page', SIMULATOR_NOTES.join('\n')],
     ['the code (JOB_ID_RULE)', JOB_ID_RULE],
-  ])('as %s states it, is what the validator enforces', (_where, text) => {
+  ])('as %s states it, is what the validator enforces', async (_where, text) => {
     const rules = statedRules(text);
     expect(rules.length).toBeGreaterThan(0);
-    for (const rule of rules) expect(disagreements(rule), rule.text).toEqual([]);
+    for (const rule of rules) expect(await disagreements(rule), rule.text).toEqual([]);
   });
 
-  it.each(PROVIDERS)('as the %s BAD_USER_INPUT message states it, is what the validator enforces', (provider) => {
-    const message = rejection(provider, 'a/b');
+  it.each(PROVIDERS)('as the %s BAD_USER_INPUT message states it, is what the validator enforces', async (provider) => {
+    const message = await rejection(provider, 'a/b');
     expect(message).toBe(`${provider} jobId must be ${jobIdRule(provider)}`);
     const rules = statedRules(message!);
     expect(rules).toHaveLength(1);
     // The message lists this provider's punctuation in full, extras included.
-    expect(disagreements({ ...rules[0]!, nlbAlso: '' }, [provider])).toEqual([]);
+    expect(await disagreements({ ...rules[0]!, nlbAlso: '' }, [provider])).toEqual([]);
   });
 
   it('is stated in the same words, from the code, in the README and on the GraphiQL page', () => {

@@ -1,17 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { JobError } from '../src/errors.js';
-import { resolveJobRef, validateJobKey } from '../src/refs.js';
+import { resolveJobRef, validateJobKey, type ProjectLookup } from '../src/refs.js';
+import { refDefaults } from './helpers/ref-defaults.js';
 
-const defaults = {
-  alibabaRegion: 'cn-hangzhou',
-  huaweiRegion: 'cn-north-4',
-  huaweiProjectId: '0123456789abcdef0123456789abcdef',
-};
-const none = { alibabaRegion: null, huaweiRegion: null, huaweiProjectId: null };
+const PROJECT = '0123456789abcdef0123456789abcdef';
+const defaults = refDefaults({ alibabaRegion: 'cn-hangzhou', huaweiRegion: 'cn-north-4', huaweiProjectId: PROJECT });
+const none = refDefaults({ alibabaRegion: null, huaweiRegion: null, huaweiProjectId: null });
 
-function codeOf(fn: () => unknown): string | undefined {
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   try {
-    fn();
+    await promise;
   } catch (err) {
     return err instanceof JobError ? err.code : 'NOT_A_JOB_ERROR';
   }
@@ -19,50 +17,76 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 describe('resolveJobRef', () => {
-  it('fills region and project from configuration per vendor', () => {
-    expect(resolveJobRef({ provider: 'NLB', jobId: '72dcd26b-f12d-4c27-b3af-18f6aed5****' }, defaults)).toEqual({
+  it('fills region and project from the default account per vendor', async () => {
+    expect(await resolveJobRef({ provider: 'NLB', jobId: '72dcd26b-f12d-4c27-b3af-18f6aed5****' }, defaults)).toEqual({
       provider: 'NLB',
+      account: null,
       region: 'cn-hangzhou',
       projectId: null,
       jobId: '72dcd26b-f12d-4c27-b3af-18f6aed5****',
     });
-    expect(resolveJobRef({ provider: 'DLI', jobId: 'abc' }, defaults)).toMatchObject({
+    expect(await resolveJobRef({ provider: 'DLI', jobId: 'abc' }, defaults)).toMatchObject({
+      account: null,
       region: 'cn-north-4',
-      projectId: defaults.huaweiProjectId,
+      projectId: PROJECT,
     });
   });
 
-  it('keeps explicit region and project over the defaults', () => {
-    const key = resolveJobRef(
+  it('keeps explicit region and project over the defaults', async () => {
+    const key = await resolveJobRef(
       { provider: 'CFW', jobId: 'j', region: 'eu-west-101', projectId: 'ffffffffffffffffffffffffffffffff' },
       defaults,
     );
     expect(key).toMatchObject({ region: 'eu-west-101', projectId: 'ffffffffffffffffffffffffffffffff' });
   });
 
-  it('ignores projectId for Alibaba providers', () => {
-    expect(resolveJobRef({ provider: 'DATAWORKS', jobId: 'j', projectId: 'whatever' }, defaults).projectId).toBeNull();
+  it('ignores projectId for Alibaba providers', async () => {
+    expect(
+      (await resolveJobRef({ provider: 'DATAWORKS', jobId: 'j', projectId: 'whatever' }, defaults)).projectId,
+    ).toBeNull();
   });
 
-  it('is BAD_USER_INPUT when region or project is missing everywhere', () => {
-    expect(codeOf(() => resolveJobRef({ provider: 'NLB', jobId: 'j' }, none))).toBe('BAD_USER_INPUT');
-    expect(codeOf(() => resolveJobRef({ provider: 'DLI', jobId: 'j', region: 'cn-north-4' }, none))).toBe(
+  it('is BAD_USER_INPUT when region or project is missing everywhere', async () => {
+    expect(await codeOf(resolveJobRef({ provider: 'NLB', jobId: 'j' }, none))).toBe('BAD_USER_INPUT');
+    expect(await codeOf(resolveJobRef({ provider: 'DLI', jobId: 'j', region: 'cn-north-4' }, none))).toBe(
       'BAD_USER_INPUT',
     );
   });
 
+  it('applies the default project only in its own region: another region without a lookup is BAD_USER_INPUT naming it', async () => {
+    const err = await resolveJobRef({ provider: 'DLI', jobId: 'j', region: 'cn-east-3' }, defaults).catch((e) => e);
+    expect(err).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect((err as Error).message).toContain('cn-east-3');
+  });
+
+  it('looks an unmapped region up with the account, and uses what it finds', async () => {
+    const lookup: ProjectLookup = { projectFor: vi.fn(async () => 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee') };
+    const withLookup = refDefaults({
+      alibabaRegion: 'cn-hangzhou',
+      huaweiRegion: 'cn-north-4',
+      huaweiProjectId: PROJECT,
+      projects: lookup,
+    });
+    const key = await resolveJobRef({ provider: 'DLI', jobId: 'j', region: 'cn-east-3' }, withLookup);
+    expect(key.projectId).toBe('eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee');
+    expect(lookup.projectFor).toHaveBeenCalledWith(null, 'cn-east-3');
+    // The mapped region never asks.
+    await resolveJobRef({ provider: 'DLI', jobId: 'j' }, withLookup);
+    expect(lookup.projectFor).toHaveBeenCalledTimes(1);
+  });
+
   it.each(['', ' ', 'a b', 'a/b', '../x', 'x?y=1', 'x#y', '%2F', 'a'.repeat(65), 'ünï', 'line\nbreak'])(
     'rejects the job id %j',
-    (jobId) => {
-      expect(codeOf(() => resolveJobRef({ provider: 'DLI', jobId }, defaults))).toBe('BAD_USER_INPUT');
+    async (jobId) => {
+      expect(await codeOf(resolveJobRef({ provider: 'DLI', jobId }, defaults))).toBe('BAD_USER_INPUT');
     },
   );
 
-  it.each(['Hangzhou', 'cn_hangzhou', 'cn-hangzhou.evil.com', 'x'])('rejects the region %j', (region) => {
-    expect(codeOf(() => resolveJobRef({ provider: 'NLB', jobId: 'j', region }, defaults))).toBe('BAD_USER_INPUT');
+  it.each(['Hangzhou', 'cn_hangzhou', 'cn-hangzhou.evil.com', 'x'])('rejects the region %j', async (region) => {
+    expect(await codeOf(resolveJobRef({ provider: 'NLB', jobId: 'j', region }, defaults))).toBe('BAD_USER_INPUT');
   });
 
-  it("accepts each provider's documented id shapes", () => {
+  it("accepts each provider's documented id shapes", async () => {
     const ok: [string, string][] = [
       ['DATAWORKS', 'C664CDE3-9C0B-5792-B17F-6C543783BBBC'],
       ['NLB', '72dcd26b-f12d-4c27-b3af-18f6aed5****'],
@@ -71,21 +95,68 @@ describe('resolveJobRef', () => {
       ['WORKSPACE', '575768277444198400'],
     ];
     for (const [provider, jobId] of ok)
-      expect(codeOf(() => resolveJobRef({ provider: provider as 'DLI', jobId }, defaults))).toBeUndefined();
-    expect(codeOf(() => resolveJobRef({ provider: 'DLI', jobId: 'abc****' }, defaults))).toBe('BAD_USER_INPUT');
+      expect(await codeOf(resolveJobRef({ provider: provider as 'DLI', jobId }, defaults))).toBeUndefined();
+    expect(await codeOf(resolveJobRef({ provider: 'DLI', jobId: 'abc****' }, defaults))).toBe('BAD_USER_INPUT');
   });
 
-  it('rejects a project id that is not 32 hex characters', () => {
-    expect(codeOf(() => resolveJobRef({ provider: 'WORKSPACE', jobId: 'j', projectId: 'ABCDEF' }, defaults))).toBe(
+  it('rejects a project id that is not 32 hex characters', async () => {
+    expect(await codeOf(resolveJobRef({ provider: 'WORKSPACE', jobId: 'j', projectId: 'ABCDEF' }, defaults))).toBe(
       'BAD_USER_INPUT',
     );
   });
 });
 
+describe('resolveJobRef with several accounts', () => {
+  const accounts = refDefaults({
+    alibabaRegion: 'cn-hangzhou',
+    huaweiRegion: 'cn-north-4',
+    huaweiProjectId: PROJECT,
+    others: [
+      { name: 'ali-b', cloud: 'alibaba', defaultRegion: 'cn-shanghai', projects: {} },
+      { name: 'hw-b', cloud: 'huawei', defaultRegion: 'cn-east-3', projects: { 'cn-east-3': 'b'.repeat(32) } },
+    ],
+  });
+
+  it("keys a named account by its name and takes that account's region and projects", async () => {
+    expect(await resolveJobRef({ provider: 'NLB', jobId: 'j', account: 'ali-b' }, accounts)).toMatchObject({
+      account: 'ali-b',
+      region: 'cn-shanghai',
+    });
+    expect(await resolveJobRef({ provider: 'DLI', jobId: 'j', account: 'hw-b' }, accounts)).toMatchObject({
+      account: 'hw-b',
+      region: 'cn-east-3',
+      projectId: 'b'.repeat(32),
+    });
+  });
+
+  it('makes a ref naming the default account the same key as one naming none', async () => {
+    expect(await resolveJobRef({ provider: 'NLB', jobId: 'j', account: 'default' }, accounts)).toEqual(
+      await resolveJobRef({ provider: 'NLB', jobId: 'j' }, accounts),
+    );
+  });
+
+  it('is BAD_USER_INPUT for an unknown account or one of the other cloud, naming the valid ones', async () => {
+    const unknown = await resolveJobRef({ provider: 'NLB', jobId: 'j', account: 'nope' }, accounts).catch((e) => e);
+    expect(unknown).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect((unknown as Error).message).toMatch(/ali-b/);
+    const other = await resolveJobRef({ provider: 'NLB', jobId: 'j', account: 'hw-b' }, accounts).catch((e) => e);
+    expect(other).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect((other as Error).message).toMatch(/huawei account/);
+  });
+
+  it('is FORBIDDEN for an account outside JOBS_ALLOW_ACCOUNTS, the default one by its name', async () => {
+    const allow = { ...accounts, allow: { providers: [], accounts: ['ali-b'], regions: [], projects: [] } };
+    expect(await codeOf(resolveJobRef({ provider: 'NLB', jobId: 'j', account: 'ali-b' }, allow))).toBeUndefined();
+    expect(await codeOf(resolveJobRef({ provider: 'NLB', jobId: 'j' }, allow))).toBe('FORBIDDEN');
+  });
+});
+
 describe('validateJobKey', () => {
-  it('rejects an Alibaba key that carries a project', () => {
+  it('rejects an Alibaba key that carries a project', async () => {
     expect(
-      codeOf(() => validateJobKey({ provider: 'NLB', region: 'cn-hangzhou', projectId: 'p', jobId: 'j' }, defaults)),
+      await codeOf(
+        validateJobKey({ provider: 'NLB', account: null, region: 'cn-hangzhou', projectId: 'p', jobId: 'j' }, defaults),
+      ),
     ).toBe('BAD_USER_INPUT');
   });
 });

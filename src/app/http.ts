@@ -10,6 +10,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { Config } from '../config.js';
+import type { CredentialHealth } from '../credentials/refreshing.js';
 import { requestErrorBody } from '../errors.js';
 import { createContext, type RequestContext, type Services } from '../context.js';
 import type { Logger } from '../logger.js';
@@ -28,6 +29,8 @@ export interface Readiness {
   providers: Record<string, boolean>;
   /** undefined without Redis. */
   redis: boolean | undefined;
+  /** Each account's credential state by `cloud/name` (codes and messages, never a secret). */
+  accounts: Record<string, CredentialHealth>;
 }
 
 export interface HttpOptions {
@@ -82,8 +85,10 @@ export async function buildHttp(config: Readonly<Config>, o: HttpOptions): Promi
     res.json({ status: 'ok' });
   });
   app.get('/readyz', (_req, res) => {
-    const { draining, providers, redis } = o.readiness();
-    const anyProvider = Object.values(providers).some(Boolean);
+    const { draining, providers, redis, accounts } = o.readiness();
+    // One account without credentials fails only its own refs: the replica stays in rotation, and
+    // the body names the account (every replica would be in the same state anyway).
+    const anyProvider = Object.values(providers).some(Boolean) || Object.keys(accounts).length > 0;
     const ready = !draining && anyProvider && redis !== false;
     const status = draining
       ? 'draining'
@@ -92,9 +97,26 @@ export async function buildHttp(config: Readonly<Config>, o: HttpOptions): Promi
         : redis === false
           ? 'redis unreachable'
           : 'ready';
-    res
-      .status(ready ? 200 : 503)
-      .json({ status, mode: config.mode, providers, ...(redis === undefined ? {} : { redis: redis ? 'up' : 'down' }) });
+    const unavailable = Object.entries(accounts)
+      .filter(([, h]) => !h.ok)
+      .map(([name]) => name);
+    res.status(ready ? 200 : 503).json({
+      status,
+      mode: config.mode,
+      providers,
+      accounts: Object.fromEntries(
+        Object.entries(accounts).map(([name, h]) => [
+          name,
+          {
+            status: h.ok ? 'ok' : 'unavailable',
+            ...(h.error ? { error: h.error } : {}),
+            ...(h.expiresAt ? { credentialExpiresAt: new Date(h.expiresAt).toISOString() } : {}),
+          },
+        ]),
+      ),
+      ...(unavailable.length ? { accountsUnavailable: unavailable } : {}),
+      ...(redis === undefined ? {} : { redis: redis ? 'up' : 'down' }),
+    });
   });
   app.get('/metrics', async (_req, res) => {
     o.metrics.pollersActive.set(o.activePollers());

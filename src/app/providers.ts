@@ -1,7 +1,8 @@
 /**
  * The provider side of the process: the built-in simulator (simulator mode), one outbound HTTP pool,
- * the five hardened clients behind the registry's per-provider bulkhead, and their metrics and log
- * lines. Nothing here knows about GraphQL.
+ * each account's credential source and its five hardened clients behind the registry's
+ * per-provider bulkhead, Huawei project discovery, and their metrics and log lines. Nothing here
+ * knows about GraphQL.
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -12,24 +13,26 @@ import { HttpTransport } from '../providers/http.js';
 import { ProviderRegistry } from '../providers/registry.js';
 import type { BreakerState } from '../providers/resilience/circuit-breaker.js';
 import type { ResilienceEvent } from '../providers/resilience/with-resilience.js';
-import { PROVIDERS, type ProviderName } from '../providers/types.js';
+import { cloudOf, PROVIDERS, type ProviderName } from '../providers/types.js';
+import { AccountDirectory } from '../accounts/directory.js';
+import type { AccountSpec } from '../accounts/spec.js';
+import { buildAccountSources, sourceKey, type AnyCredentialSource } from '../credentials/account-sources.js';
+import { ProjectDiscovery } from '../credentials/project-discovery.js';
+import type { CredentialHealth, CredentialSource } from '../credentials/refreshing.js';
+import type { AlibabaCredentials, HuaweiAuth, ProviderClient } from '../providers/types.js';
 import type { RefDefaults } from '../refs.js';
-import {
-  SIMULATOR_ALIBABA,
-  SIMULATOR_ALIBABA_REGION,
-  SIMULATOR_HUAWEI,
-  SIMULATOR_HUAWEI_PROJECT_ID,
-  SIMULATOR_HUAWEI_REGION,
-} from '../simulator/credentials.js';
+import { SIMULATOR_ACCOUNTS } from '../simulator/credentials.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 
 export interface ProviderLayer {
   registry: ProviderRegistry;
   simulator: Simulator | null;
-  /** Region and project a ref that names none gets, and the allow-list. */
+  /** Accounts, Huawei project discovery and the allow-list: what refs resolve against. */
   refDefaults: RefDefaults;
-  /** Which providers have credentials (readiness). */
+  /** Which providers have credentials in their default account (readiness). */
   configured(): Record<ProviderName, boolean>;
+  /** Each account's credential state, by `cloud/name` (readiness; no secret in it). */
+  accountHealth(): Record<string, CredentialHealth>;
   close(): Promise<void>;
 }
 
@@ -47,17 +50,47 @@ export async function buildProviders(config: Readonly<Config>, o: ProviderLayerO
   const ownsSimulator = simulated && !o.simulator;
   const simulator = simulated ? (o.simulator ?? (await startSimulator({ stepMs: config.simulatorStepMs }))) : null;
   const transport = new HttpTransport({ ...config.http, deadlineMs: config.providerDeadlineMs });
-  const clients = createClients({
+  // Simulator mode serves its own two accounts per cloud unless an accounts file says otherwise.
+  const accounts: readonly AccountSpec[] =
+    simulated && !config.accounts.file ? SIMULATOR_ACCOUNTS : config.accounts.list;
+  const endpoints = simulator ? { ...simulator.endpoints, ...simulator.identityEndpoints } : config.endpoints;
+  const sources = buildAccountSources(accounts, {
     transport,
-    alibaba: simulated ? SIMULATOR_ALIBABA : config.alibaba.credentials,
-    huawei: simulated ? SIMULATOR_HUAWEI : config.huawei.auth,
-    endpoints: simulator ? simulator.endpoints : config.endpoints,
-    workspaceApi: config.workspaceApi,
-    ...(o.now ? { now: o.now } : {}),
-    resilience: { ...config.resilience, onEvent: (e) => reportResilience(e, o) },
+    endpoints,
+    settings: config.credentials,
+    chainEnv: config.accounts.chainEnv,
   });
+  const directory = new AccountDirectory(
+    accounts.map((a) => ({
+      name: a.name,
+      cloud: a.cloud,
+      defaultRegion: a.defaultRegion,
+      projects: a.cloud === 'huawei' ? a.projects : {},
+    })),
+    Object.fromEntries(accounts.filter((a) => a.default).map((a) => [a.cloud, a.name])),
+  );
+
+  const clientsOf = (source: AnyCredentialSource | undefined, cloud: 'alibaba' | 'huawei') =>
+    createClients({
+      transport,
+      alibaba: cloud === 'alibaba' && source ? (source as CredentialSource<AlibabaCredentials>) : null,
+      huawei: cloud === 'huawei' && source ? (source as CredentialSource<HuaweiAuth>) : null,
+      endpoints,
+      workspaceApi: config.workspaceApi,
+      ...(o.now ? { now: o.now } : {}),
+      resilience: { ...config.resilience, onEvent: (e) => reportResilience(e, o) },
+    });
+  // One set of clients per account: its own credential, breakers and rate-limit buckets.
+  const defaults: Partial<Record<ProviderName, ProviderClient>> = {};
+  const named = new Map<string, Partial<Record<ProviderName, ProviderClient>>>();
+  for (const a of accounts) {
+    const clients = clientsOf(sources.get(sourceKey(a.cloud, a.name)), a.cloud);
+    if (directory.defaultOf(a.cloud)?.name === a.name) Object.assign(defaults, clients);
+    else named.set(a.name, clients);
+  }
   const registry = new ProviderRegistry({
-    clients,
+    clients: defaults,
+    accounts: named,
     concurrency: config.providerConcurrency,
     queueLimit: config.providerQueueLimit,
     onCall: (e) => {
@@ -65,6 +98,7 @@ export async function buildProviders(config: Readonly<Config>, o: ProviderLayerO
       const line = {
         requestId: currentScope()?.requestId,
         provider: e.key.provider,
+        account: directory.nameOf(cloudOf(e.key.provider), e.key.account),
         region: e.key.region,
         projectId: e.key.projectId,
         jobId: e.key.jobId,
@@ -76,17 +110,26 @@ export async function buildProviders(config: Readonly<Config>, o: ProviderLayerO
       else o.logger.warn(line, 'provider call failed');
     },
   });
+  const projects = new ProjectDiscovery({
+    transport,
+    iamOverride: endpoints.IAM,
+    missTtlMs: config.credentials.projectMissTtlMs,
+    account: (keyAccount) => {
+      const info = directory.get('huawei', keyAccount);
+      const source = info && sources.get(sourceKey('huawei', info.name));
+      return source && info
+        ? { source: source as CredentialSource<HuaweiAuth>, region: info.defaultRegion }
+        : undefined;
+    },
+  });
   return {
     registry,
     simulator,
-    refDefaults: {
-      allow: config.allow,
-      alibabaRegion: config.alibaba.region ?? (simulated ? SIMULATOR_ALIBABA_REGION : null),
-      huaweiRegion: config.huawei.region ?? (simulated ? SIMULATOR_HUAWEI_REGION : null),
-      huaweiProjectId: config.huawei.projectId ?? (simulated ? SIMULATOR_HUAWEI_PROJECT_ID : null),
-    },
+    refDefaults: { accounts: directory, projects, allow: config.allow },
     configured: () =>
       Object.fromEntries(PROVIDERS.map((p) => [p, registry.isConfigured(p)])) as Record<ProviderName, boolean>,
+    accountHealth: () =>
+      Object.fromEntries([...sources].map(([key, source]) => [key.replace(':', '/'), source.health()])),
     async close() {
       await transport.close();
       if (ownsSimulator && simulator) await simulator.stop();

@@ -3,6 +3,7 @@
  * gets no client (the registry then answers PROVIDER_NOT_CONFIGURED for it; the others work).
  */
 import type { WorkspaceApi } from '../config.js';
+import type { CredentialSource } from '../credentials/refreshing.js';
 import { createCfwClient } from './cfw/client.js';
 import { createDataWorksClient } from './dataworks/client.js';
 import { createDliClient } from './dli/client.js';
@@ -14,8 +15,9 @@ import { createWorkspaceClient } from './workspace/client.js';
 
 export interface ClientSetup {
   transport: HttpTransport;
-  alibaba: AlibabaCredentials | null;
-  huawei: HuaweiAuth | null;
+  /** The account's Alibaba credential (fixed or renewing); null: no Alibaba clients. */
+  alibaba: AlibabaCredentials | CredentialSource<AlibabaCredentials> | null;
+  huawei: HuaweiAuth | CredentialSource<HuaweiAuth> | null;
   endpoints: Partial<Record<ProviderName, string>>;
   workspaceApi: WorkspaceApi;
   /** Signing clock (tests skew it). @default () => new Date() */
@@ -44,7 +46,7 @@ export function createClients(setup: ClientSetup): Partial<Record<ProviderName, 
       opt({ transport, auth, endpointOverride: endpoints.WORKSPACE, apiVersion: setup.workspaceApi }),
     );
   }
-  // Each client gets its own breakers and rate-limit buckets (per region); the registry's
+  // Each client (one per account) gets its own breakers and rate-limit buckets per region; the registry's
   // bulkhead then wraps the resilient client, so a queued call holds no token or breaker probe.
   for (const provider of Object.keys(clients) as ProviderName[]) {
     clients[provider] = withResilience(clients[provider]!, setup.resilience);

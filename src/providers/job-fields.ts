@@ -21,6 +21,7 @@ export function commonJobFields(
 ) {
   return {
     id: toGlobalId(key),
+    account: key.account,
     region: key.region,
     projectId: key.projectId,
     jobId: key.jobId,

@@ -20,6 +20,7 @@ export type Scalars = {
 /** Huawei Cloud Firewall job (`ListJob`). */
 export type CfwJob = CloudJob & {
   __typename?: 'CfwJob';
+  account: Scalars['String']['output'];
   /** `data.begin_time` (ISO-8601 or epoch ms on the wire). */
   beginTime: Maybe<Scalars['DateTime']['output']>;
   /** `data.end_time` (ISO-8601 or epoch ms on the wire). */
@@ -45,10 +46,14 @@ export type CfwJob = CloudJob & {
 
 /** The fields every job has, whatever its provider. */
 export type CloudJob = {
+  /** The configured account whose credentials read the job. */
+  account: Scalars['String']['output'];
   finishedAt: Maybe<Scalars['DateTime']['output']>;
   /**
-   * Stable, unique across providers, regions and projects:
-   * `<provider>:<region>:<projectId or ->:<jobId>`, e.g. `DLI:cn-north-4:48cc2c48765f481480c7db940d6409d1:6d2146a0`.
+   * Stable, unique across accounts, providers, regions and projects:
+   * `<provider>:<region>:<projectId or ->:<jobId>` for the cloud's default account, e.g.
+   * `DLI:cn-north-4:48cc2c48765f481480c7db940d6409d1:6d2146a0`, and
+   * `<provider>@<account>:<region>:<projectId or ->:<jobId>` for any other account.
    */
   id: Scalars['ID']['output'];
   jobId: Scalars['String']['output'];
@@ -69,6 +74,7 @@ export type CloudJob = {
 /** Alibaba Cloud DataWorks asynchronous job (`JobStatus` of `GetJobStatus`). */
 export type DataWorksJob = CloudJob & {
   __typename?: 'DataWorksJob';
+  account: Scalars['String']['output'];
   /** `Completed`, sent as the string "True"/"False"; null when absent or unparseable. */
   completed: Maybe<Scalars['Boolean']['output']>;
   /** `CreateTime` (sent as epoch milliseconds). */
@@ -104,6 +110,7 @@ export type DliColumn = {
 /** Huawei Cloud Data Lake Insight SQL job (`ShowSqlJobStatus`). */
 export type DliJob = CloudJob & {
   __typename?: 'DliJob';
+  account: Scalars['String']['output'];
   /** `bad_row_count` */
   badRowCount: Maybe<Scalars['Long']['output']>;
   /** `detail` parsed: the result columns; null when `detail` is absent or not a struct. */
@@ -186,8 +193,16 @@ export type JobProvider =
   /** Huawei Cloud Workspace Application Streaming `ShowJob` (v1) / `ShowJobDetail` (v2) */
   | 'WORKSPACE';
 
-/** Points at one job. `region` and (Huawei only) `projectId` default from the server configuration. */
+/**
+ * Points at one job. `account`, `region` and (Huawei only) `projectId` default from the server
+ * configuration.
+ */
 export type JobRef = {
+  /**
+   * The configured account whose credentials read the job (a name from the server's accounts file, of
+   * the provider's cloud). Omitted: the cloud's default account.
+   */
+  account?: InputMaybe<Scalars['String']['input']>;
   /** The provider's job id, exactly as the provider returned it. */
   jobId: Scalars['String']['input'];
   /** Huawei project id (32 hex characters). Ignored for Alibaba providers. */
@@ -234,6 +249,7 @@ export type JobStatusChange = {
 /** Alibaba Cloud Network Load Balancer asynchronous job (`GetJobStatus`). */
 export type NlbJob = CloudJob & {
   __typename?: 'NlbJob';
+  account: Scalars['String']['output'];
   finishedAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   jobId: Scalars['String']['output'];
@@ -292,6 +308,7 @@ export type WorkspaceApiVersion =
 /** Huawei Cloud Workspace Application Streaming job (`ShowJob` v1 or `ShowJobDetail` v2). */
 export type WorkspaceJob = CloudJob & {
   __typename?: 'WorkspaceJob';
+  account: Scalars['String']['output'];
   apiVersion: WorkspaceApiVersion;
   beginTime: Maybe<Scalars['DateTime']['output']>;
   endTime: Maybe<Scalars['DateTime']['output']>;

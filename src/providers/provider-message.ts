@@ -40,6 +40,7 @@ export const DEFAULT_SUMMARY: Readonly<Record<ErrorCode, Summary>> = {
   PROVIDER_UNAVAILABLE: 'unavailable',
   PROVIDER_TIMEOUT: 'unavailable',
   PROVIDER_BAD_RESPONSE: 'unexpected',
+  CREDENTIALS_UNAVAILABLE: 'unavailable',
   PROVIDER_NOT_CONFIGURED: 'unavailable',
   INTERNAL_SERVER_ERROR: 'malformedRequest',
 };

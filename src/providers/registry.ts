@@ -10,7 +10,10 @@ import { traceProviderCall } from '../observability/tracing.js';
 import type { JobKey, ProviderClient, ProviderJob, ProviderName } from './types.js';
 
 export interface ProviderRegistryOptions {
+  /** The clients of each cloud's default account (keys whose `account` is null). */
   clients: Partial<Record<ProviderName, ProviderClient>>;
+  /** The clients of every other account, by account name. */
+  accounts?: ReadonlyMap<string, Partial<Record<ProviderName, ProviderClient>>>;
   /** Concurrent calls per provider. @default DEFAULTS.providerConcurrency */
   concurrency?: number;
   /** Calls waiting for a slot per provider before new ones fail fast. @default DEFAULTS.providerQueueLimit */
@@ -28,6 +31,7 @@ export interface ProviderCallEvent {
 
 export class ProviderRegistry {
   readonly #clients: Partial<Record<ProviderName, ProviderClient>>;
+  readonly #accounts: ReadonlyMap<string, Partial<Record<ProviderName, ProviderClient>>>;
   readonly #bulkheads = new Map<ProviderName, BulkheadPolicy>();
   readonly #concurrency: number;
   readonly #queueLimit: number;
@@ -35,26 +39,34 @@ export class ProviderRegistry {
 
   constructor(options: ProviderRegistryOptions) {
     this.#clients = options.clients;
+    this.#accounts = options.accounts ?? new Map();
     this.#concurrency = options.concurrency ?? DEFAULTS.providerConcurrency;
     this.#queueLimit = options.queueLimit ?? DEFAULTS.providerQueueLimit;
     this.#onCall = options.onCall;
   }
 
+  /** Whether the provider's default account has credentials. */
   isConfigured(provider: ProviderName): boolean {
     return this.#clients[provider] !== undefined;
   }
 
-  /** @throws JobError (PROVIDER_NOT_CONFIGURED when the provider has no credentials) */
+  /** @throws JobError (PROVIDER_NOT_CONFIGURED when the key's account has no credentials) */
   async fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob> {
-    const client = this.#clients[key.provider];
+    const client = key.account === null ? this.#clients[key.provider] : this.#accounts.get(key.account)?.[key.provider];
     if (!client) {
-      throw new JobError('PROVIDER_NOT_CONFIGURED', `${key.provider} has no credentials configured on this server`, {
+      const whose = key.account === null ? 'the default account' : `account ${key.account}`;
+      throw new JobError('PROVIDER_NOT_CONFIGURED', `${key.provider}: ${whose} has no credentials on this server`, {
         provider: key.provider,
       });
     }
     try {
       const call = () => this.#timed(client, key, signal);
-      const attributes = { 'jobs.provider': key.provider, 'jobs.region': key.region, 'jobs.job_id': key.jobId };
+      const attributes = {
+        'jobs.provider': key.provider,
+        'jobs.account': key.account ?? '',
+        'jobs.region': key.region,
+        'jobs.job_id': key.jobId,
+      };
       return await this.#bulkhead(key.provider).execute(() => traceProviderCall(attributes, call, codeOf), signal);
     } catch (err) {
       if (err instanceof BulkheadRejectedError) {

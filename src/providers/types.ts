@@ -22,29 +22,51 @@ export type ProviderName = JobProvider;
 export const PROVIDERS: readonly ProviderName[] = ['DATAWORKS', 'NLB', 'CFW', 'DLI', 'WORKSPACE'];
 export const HUAWEI_PROVIDERS: readonly ProviderName[] = ['CFW', 'DLI', 'WORKSPACE'];
 
-/** A generated object type as the mappers build it: every field present, no `__typename`. */
-type Model<T> = Required<Omit<T, '__typename'>>;
+/** The two clouds; an account belongs to one and reads the jobs of that cloud's providers. */
+export type Cloud = 'alibaba' | 'huawei';
+
+export function cloudOf(provider: ProviderName): Cloud {
+  return HUAWEI_PROVIDERS.includes(provider) ? 'huawei' : 'alibaba';
+}
+
+/**
+ * A generated object type as the mappers build it: every field present, no `__typename`, and
+ * `account` as the key has it (null: the cloud's default account, which the schema layer names).
+ */
+type Model<T> = Required<Omit<T, '__typename' | 'account'>> & { account: string | null };
+/** A generated type that has no account (a part of a job). */
+type Part<T> = Required<Omit<T, '__typename'>>;
 
 /** Keys shared by every job; the provider-specific fields come on top. */
 export type DataWorksJob = Model<DataWorksJobGql> & { provider: 'DATAWORKS' };
 export type NlbJob = Model<NlbJobGql> & { provider: 'NLB' };
 export type CfwJob = Model<CfwJobGql> & { provider: 'CFW' };
 export type DliJob = Model<DliJobGql> & { provider: 'DLI' };
-export type WorkspaceSubJob = Model<WorkspaceSubJobGql>;
+export type WorkspaceSubJob = Part<WorkspaceSubJobGql>;
 export type WorkspaceJob = Omit<Model<WorkspaceJobGql>, 'subJobs'> & {
   provider: 'WORKSPACE';
   subJobs: WorkspaceSubJob[];
 };
+
+/** The names codegen maps the schema's job types to (src/schema/generated.ts). */
+export type DataWorksJobModel = DataWorksJob;
+export type NlbJobModel = NlbJob;
+export type CfwJobModel = CfwJob;
+export type DliJobModel = DliJob;
+export type WorkspaceJobModel = WorkspaceJob;
 
 /** One snapshot of a job as a provider reported it, mapped field by field. */
 export type ProviderJob = DataWorksJob | NlbJob | CfwJob | DliJob | WorkspaceJob;
 
 /**
  * A fully resolved reference to one job: defaults applied and validated. `projectId` is null for
- * Alibaba providers (their jobs are scoped by the credentials' account).
+ * Alibaba providers (their jobs are scoped by the credentials' account). `account` names a
+ * configured account; null is the cloud's default account, so that a ref naming the default and one
+ * naming none are one key (and one id, in today's format: see ./job-id.ts).
  */
 export interface JobKey {
   provider: ProviderName;
+  account: string | null;
   region: string;
   projectId: string | null;
   jobId: string;

@@ -7,7 +7,7 @@ import { GraphQLDateTime, GraphQLJSON, GraphQLLong } from 'graphql-scalars';
 import { ERRORS, JobError, isJobError, type ClientErrorCode } from '../errors.js';
 import { loadJob } from '../loaders/jobs.js';
 import { fromGlobalId } from '../providers/job-id.js';
-import type { ProviderJob, ProviderName } from '../providers/types.js';
+import { cloudOf, type ProviderJob, type ProviderName } from '../providers/types.js';
 import { resolveJobRef, validateJobKey } from '../refs.js';
 import type { RequestContext } from '../context.js';
 import { createJobStatusStream, type StreamItem, type WatchTarget } from '../subscriptions/job-status-stream.js';
@@ -58,14 +58,21 @@ function referenceResolver<P extends ProviderName>(provider: P) {
     settle(() => {
       if (typeof ref.id !== 'string')
         throw new JobError('BAD_USER_INPUT', `${typename} representation needs a string id`);
-      const key = validateJobKey(fromGlobalId(ref.id), ctx.services.defaults);
-      if (key.provider !== provider) {
-        throw new JobError('BAD_USER_INPUT', `id belongs to ${TYPENAME[key.provider]}, not ${typename}`, {
-          provider: key.provider,
+      const decoded = fromGlobalId(ref.id);
+      if (decoded.provider !== provider) {
+        throw new JobError('BAD_USER_INPUT', `id belongs to ${TYPENAME[decoded.provider]}, not ${typename}`, {
+          provider: decoded.provider,
         });
       }
-      return hinted(loadJob(ctx.loader, key) as Promise<Extract<ProviderJob, { provider: P }>>, info);
+      return validateJobKey(decoded, ctx.services.defaults).then((key) =>
+        hinted(loadJob(ctx.loader, key) as Promise<Extract<ProviderJob, { provider: P }>>, info),
+      );
     });
+}
+
+/** A job's key holds null for the cloud's default account; clients see its name. */
+function accountName(job: ProviderJob, _args: unknown, ctx: RequestContext): string {
+  return ctx.services.defaults.accounts.nameOf(cloudOf(job.provider), job.account);
 }
 
 export const resolvers = {
@@ -73,32 +80,36 @@ export const resolvers = {
   Long: GraphQLLong,
   JSON: GraphQLJSON,
   Query: {
-    job: (_parent, { ref }, ctx, info) => hinted(loadJob(ctx.loader, resolveJobRef(ref, ctx.services.defaults)), info),
+    job: (_parent, { ref }, ctx, info) =>
+      resolveJobRef(ref, ctx.services.defaults).then((key) => hinted(loadJob(ctx.loader, key), info)),
     jobs: (_parent, { refs }, ctx, info) => {
       if (refs.length > ctx.services.maxRefs) {
         throw new JobError('BAD_USER_INPUT', `jobs accepts at most ${ctx.services.maxRefs} refs, got ${refs.length}`);
       }
       // A promise per item: a failed ref becomes null at its own index with its own error.
       return refs.map((ref) =>
-        settle(() => hinted(loadJob(ctx.loader, resolveJobRef(ref, ctx.services.defaults)), info)),
+        resolveJobRef(ref, ctx.services.defaults).then((key) => hinted(loadJob(ctx.loader, key), info)),
       );
     },
   },
   Subscription: {
     jobStatusChanged: {
-      subscribe: (_parent, { refs }, ctx) => {
+      subscribe: async (_parent, { refs }, ctx) => {
         const max = ctx.services.maxRefs;
         if (refs.length === 0 || refs.length > max) {
           throw new JobError('BAD_USER_INPUT', `jobStatusChanged takes 1 to ${max} refs, got ${refs.length}`);
         }
-        const targets: WatchTarget[] = refs.map((ref) => {
-          try {
-            return { ref, key: resolveJobRef(ref, ctx.services.defaults) };
-          } catch (err) {
-            if (isJobError(err)) return { ref, error: err };
-            throw err;
-          }
-        });
+        const targets: WatchTarget[] = await Promise.all(
+          refs.map((ref) =>
+            resolveJobRef(ref, ctx.services.defaults).then(
+              (key): WatchTarget => ({ ref, key }),
+              (err: unknown): WatchTarget => {
+                if (isJobError(err)) return { ref, error: err };
+                throw err;
+              },
+            ),
+          ),
+        );
         // One stream per distinct operation: the WebSocket transport shares it between identical
         // subscribers and counts them (jobs_subscriptions_active).
         return createJobStatusStream(ctx.services.watcher, targets);
@@ -124,10 +135,19 @@ export const resolvers = {
   },
   Job: { __resolveType: resolveType },
   CloudJob: { __resolveType: resolveType },
-  DataWorksJob: { __resolveReference: referenceResolver('DATAWORKS') },
-  NlbJob: { __resolveReference: referenceResolver('NLB') },
-  CfwJob: { __resolveReference: referenceResolver('CFW') },
-  DliJob: { __resolveReference: referenceResolver('DLI'), columns: nested('columns'), tags: nested('tags') },
-  WorkspaceJob: { __resolveReference: referenceResolver('WORKSPACE'), subJobs: nested('subJobs') },
+  DataWorksJob: { __resolveReference: referenceResolver('DATAWORKS'), account: accountName },
+  NlbJob: { __resolveReference: referenceResolver('NLB'), account: accountName },
+  CfwJob: { __resolveReference: referenceResolver('CFW'), account: accountName },
+  DliJob: {
+    __resolveReference: referenceResolver('DLI'),
+    account: accountName,
+    columns: nested('columns'),
+    tags: nested('tags'),
+  },
+  WorkspaceJob: {
+    __resolveReference: referenceResolver('WORKSPACE'),
+    account: accountName,
+    subJobs: nested('subJobs'),
+  },
   WorkspaceSubJob: { entities: nested('entities') },
 } satisfies Resolvers;

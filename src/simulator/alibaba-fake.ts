@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AlibabaCredentials } from '../providers/types.js';
 import { FakeProviderServer, type FakeReply, type FakeRequest } from './fake-server.js';
+import type { AlibabaKeyRecord, SimulatedIdentities } from './identities.js';
 import type { SimulatedJobs } from './jobs.js';
 import { parseAcs3Authorization, missingSignedHeaders, verifyAcs3 } from './verify-acs3.js';
 
@@ -15,14 +16,18 @@ export interface AlibabaFakeOptions {
   jobs: SimulatedJobs;
   /** Clock in epoch ms for the timestamp window. @default Date.now */
   now?: () => number;
-  /** The one access key the fake accepts (with its STS token, when given). */
-  credentials: AlibabaCredentials;
+  /** One access key the fake accepts (with its STS token, when given), for account ''. */
+  credentials?: AlibabaCredentials;
+  /** Every key of the simulated accounts, STS-issued ones included (the built-in simulator). */
+  identities?: SimulatedIdentities;
 }
 
 /** Per-request context handed to the API-specific answer. */
 export interface AlibabaCallContext {
   requestId: string;
   host: string;
+  /** The account (UID) the signing key belongs to: whose jobs the answer shows. */
+  account: string;
 }
 
 /** One RPC API behind the gateway. */
@@ -76,16 +81,23 @@ export function createAlibabaFake(spec: AlibabaApiSpec, options: AlibabaFakeOpti
   const now = options.now ?? Date.now;
   const seenNonces = new Map<string, number>();
 
+  const keyOf = (accessKeyId: string): AlibabaKeyRecord | undefined => {
+    const fixed = options.credentials;
+    if (fixed && accessKeyId === fixed.accessKeyId) {
+      return { account: '', ...fixed, ...(fixed.securityToken ? { securityToken: fixed.securityToken } : {}) };
+    }
+    return options.identities?.alibabaKey(accessKeyId);
+  };
+
   const handle = (req: FakeRequest): FakeReply => {
-    const ctx: AlibabaCallContext = { requestId: newAlibabaRequestId(), host: header(req, 'host') ?? '' };
+    const ctx: AlibabaCallContext = { requestId: newAlibabaRequestId(), host: header(req, 'host') ?? '', account: '' };
     const fail = (status: number, code: string, message: string) =>
       alibabaErrorReply(status, code, message, ctx, spec.product);
 
     const auth = parseAcs3Authorization(header(req, 'authorization'));
     if (!auth) return fail(400, 'IncompleteSignature', 'The request signature does not conform to Aliyun standards.');
-    if (auth.accessKeyId !== options.credentials.accessKeyId) {
-      return fail(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
-    }
+    const key = keyOf(auth.accessKeyId);
+    if (!key) return fail(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
     const date = header(req, 'x-acs-date') ?? '';
     if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(date) || Number.isNaN(Date.parse(date))) {
       return fail(400, 'InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted.');
@@ -96,7 +108,7 @@ export function createAlibabaFake(spec: AlibabaApiSpec, options: AlibabaFakeOpti
     if (missingSignedHeaders(req, auth.signedHeaders).length > 0) {
       return fail(400, 'IncompleteSignature', 'The request signature does not conform to Aliyun standards.');
     }
-    if (!verifyAcs3(req, options.credentials.accessKeySecret)) {
+    if (!verifyAcs3(req, key.accessKeySecret)) {
       // The real gateway echoes its string to sign here; clients must never pass it on.
       return fail(
         400,
@@ -104,13 +116,17 @@ export function createAlibabaFake(spec: AlibabaApiSpec, options: AlibabaFakeOpti
         'Specified signature does not match our calculation. The server string to sign is: ACS3-HMAC-SHA256\\n…',
       );
     }
-    if (header(req, 'x-acs-security-token') !== (options.credentials.securityToken || undefined)) {
+    if (header(req, 'x-acs-security-token') !== (key.securityToken || undefined)) {
       return fail(
         400,
         'InvalidSecurityToken.MismatchWithAccessKey',
         'The security token you provided does not match the access key.',
       );
     }
+    if (key.expiresAt !== undefined && key.expiresAt <= now()) {
+      return fail(400, 'InvalidSecurityToken.Expired', 'Specified SecurityToken is expired.');
+    }
+    ctx.account = key.account;
     // Only a verified request uses up its nonce; nonces are remembered for the skew window.
     const nonce = header(req, 'x-acs-signature-nonce') ?? '';
     // Insertion order is arrival order, so expired nonces sit at the front: stop at the first live one.

@@ -16,17 +16,17 @@ export function createCfwFake(options: CfwFakeOptions): FakeProviderServer {
   return createHuaweiFake('CFW', options, [
     {
       pattern: /^\/v3\/([^/]+)\/jobs\/([^/]+)$/,
-      handle: ([, jobId = '']) => {
-        const found = options.jobs.lookup('CFW', jobId);
+      handle: ([projectId = '', jobId = '']) => {
+        const found = options.jobs.lookup('CFW', jobId, projectId);
         // CFW answers a missing object with HTTP 400 CFW.00200005 (CFW error-code table).
         if (found.kind === 'not_found') return huaweiError(400, 'CFW.00200005', 'The object does not exist.');
         if (found.kind === 'forbidden') {
           return huaweiError(403, 'APIGW.0302', 'The IAM user is forbidden in the currently selected region');
         }
-        const begin = clock.begin('CFW', jobId);
+        const begin = clock.begin('CFW', `${projectId}/${jobId}`);
         const data: Record<string, unknown> = { begin_time: begin, id: jobId, status: found.status };
         // end_time only once the job has ended; a running job has no end.
-        if (TERMINAL.has(found.status)) data.end_time = clock.stepAt('CFW', jobId, found.step);
+        if (TERMINAL.has(found.status)) data.end_time = clock.stepAt('CFW', `${projectId}/${jobId}`, found.step);
         return { status: 200, body: { data } };
       },
     },

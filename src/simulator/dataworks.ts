@@ -30,7 +30,7 @@ export function createDataWorksFake(options: DataWorksFakeOptions): FakeProvider
   const created = new Map<string, number>();
 
   const answer = (jobId: string, ctx: AlibabaCallContext): FakeReply => {
-    const found = options.jobs.lookup('DATAWORKS', jobId);
+    const found = options.jobs.lookup('DATAWORKS', jobId, ctx.account);
     if (found.kind === 'not_found') {
       // DataWorks publishes no GetJobStatus error table; we use the gateway's resource-not-found
       // convention that NLB documents for the same action (404 ResourceNotFound.JobId).
@@ -45,10 +45,10 @@ export function createDataWorksFake(options: DataWorksFakeOptions): FakeProvider
         PRODUCT,
       );
     }
-    let createTime = created.get(jobId);
+    let createTime = created.get(`${ctx.account}:${jobId}`);
     if (createTime === undefined) {
       createTime = now();
-      created.set(jobId, createTime);
+      created.set(`${ctx.account}:${jobId}`, createTime);
     }
     return {
       status: 200,

@@ -26,8 +26,8 @@ export function createDliFake(options: DliFakeOptions): FakeProviderServer {
   return createHuaweiFake('DLI', options, [
     {
       pattern: /^\/v1\.0\/([^/]+)\/jobs\/([^/]+)\/status$/,
-      handle: ([, jobId = '']) => {
-        const found = options.jobs.lookup('DLI', jobId);
+      handle: ([projectId = '', jobId = '']) => {
+        const found = options.jobs.lookup('DLI', jobId, projectId);
         // DLI's error table lists "object does not exist" as 400 DLI.0002 and this API's status
         // table has no 404, so an unknown job id gets DLI.0002 rather than 404 DLI.0023.
         if (found.kind === 'not_found') return huaweiError(400, 'DLI.0002', `The job ${jobId} does not exist.`);
@@ -35,9 +35,10 @@ export function createDliFake(options: DliFakeOptions): FakeProviderServer {
         if (found.kind === 'forbidden') {
           return huaweiError(403, 'APIGW.0302', 'The IAM user is forbidden in the currently selected region');
         }
-        const start = clock.begin('DLI', jobId);
+        const start = clock.begin('DLI', `${projectId}/${jobId}`);
         const ended = TERMINAL.has(found.status);
-        const duration = (ended ? clock.stepAt('DLI', jobId, found.step) : options.jobs.now()) - start;
+        const duration =
+          (ended ? clock.stepAt('DLI', `${projectId}/${jobId}`, found.step) : options.jobs.now()) - start;
         const finished = found.status === 'FINISHED';
         return {
           status: 200,

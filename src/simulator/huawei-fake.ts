@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { FakeProviderServer, type FakeReply, type FakeRequest } from './fake-server.js';
+import type { SimulatedIdentities } from './identities.js';
 import type { SimulatedJobs } from './jobs.js';
 import { verifyHuaweiRequest } from './verify-huawei.js';
 
@@ -14,10 +15,15 @@ export interface HuaweiFakeOptions {
   jobs: SimulatedJobs;
   /** Gateway clock in epoch ms (signature window). @default Date.now */
   now?: () => number;
-  /** The one AK/SK pair the fake accepts. */
-  auth: { ak: string; sk: string };
-  /** The IAM token accepted in X-Auth-Token; token auth is refused when unset. */
+  /** One AK/SK pair the fake accepts (any project). */
+  auth?: { ak: string; sk: string };
+  /** One IAM token accepted in X-Auth-Token (any project). */
   token?: string;
+  /**
+   * The simulated accounts: their permanent and temporary keys and IAM tokens, each valid until
+   * it expires and only for its own account's projects (the built-in simulator).
+   */
+  identities?: SimulatedIdentities;
 }
 
 /** One API behind the gateway: a GET path pattern whose first capture is the project id. */
@@ -52,14 +58,20 @@ function header(req: FakeRequest, name: string): string | undefined {
 
 /** The gateway's verdict on a request's credentials; null when it may pass. */
 function authenticate(req: FakeRequest, projectId: string, options: HuaweiFakeOptions): FakeReply | null {
+  const now = (options.now ?? Date.now)();
+  const ids = options.identities;
   const token = header(req, 'x-auth-token');
   if (token !== undefined && header(req, 'authorization') === undefined) {
-    return options.token !== undefined && token === options.token
-      ? null
-      : huaweiError(401, 'APIGW.0301', 'Incorrect IAM authentication information: decrypt token fail');
+    if (options.token !== undefined && token === options.token) return null;
+    const known = ids?.huaweiToken(token);
+    if (!known) return huaweiError(401, 'APIGW.0301', 'Incorrect IAM authentication information: decrypt token fail');
+    if (known.expiresAt <= now) {
+      return huaweiError(401, 'APIGW.0301', 'Incorrect IAM authentication information: token expired');
+    }
+    return ownsProject(ids, known.domainId, projectId);
   }
-  const now = (options.now ?? Date.now)();
-  const result = verifyHuaweiRequest(req, (ak) => (ak === options.auth.ak ? options.auth.sk : undefined), now);
+  const fixed = options.auth;
+  const result = verifyHuaweiRequest(req, (ak) => (fixed && ak === fixed.ak ? fixed.sk : ids?.huaweiKey(ak)?.sk), now);
   if (!result.ok) {
     switch (result.reason) {
       case 'missing':
@@ -88,7 +100,24 @@ function authenticate(req: FakeRequest, projectId: string, options: HuaweiFakeOp
       'Incorrect IAM authentication information: X-Project-Id does not match the project',
     );
   }
-  return null;
+  if (fixed && result.ak === fixed.ak) return null;
+  const key = ids?.huaweiKey(result.ak);
+  if (!key) return huaweiError(401, 'APIGW.0301', 'Incorrect IAM authentication information: ak not found');
+  // Temporary keys only work with their security token, and only until they expire.
+  if (key.securityToken !== undefined && header(req, 'x-security-token') !== key.securityToken) {
+    return huaweiError(401, 'APIGW.0301', 'Incorrect IAM authentication information: security token mismatch');
+  }
+  if (key.expiresAt !== undefined && key.expiresAt <= now) {
+    return huaweiError(401, 'APIGW.0301', 'Incorrect IAM authentication information: the credential has expired');
+  }
+  return ownsProject(ids, key.domainId, projectId);
+}
+
+/** A project registered to another account is forbidden; one the simulator does not know is open to all. */
+function ownsProject(ids: SimulatedIdentities | undefined, domainId: string, projectId: string): FakeReply | null {
+  const owner = ids?.huaweiDomainOfProject(projectId);
+  if (!owner || owner.domainId === domainId) return null;
+  return huaweiError(403, 'APIGW.0302', 'The IAM user is forbidden in the currently selected region');
 }
 
 /** A FakeProviderServer playing the gateway plus the given service routes (not started). */

@@ -63,14 +63,19 @@ export class SimulatedJobs {
     this.#maxJobs = options.maxJobs ?? DEFAULTS.simulator.maxJobs;
   }
 
-  /** Current status of a job; starts its clock on first sight. `lifecycle` picks the vocabulary. */
-  lookup(lifecycle: keyof typeof LIFECYCLES, jobId: string): JobLookup {
+  /**
+   * Current status of a job of `account` (the caller's Alibaba account id; for Huawei, whose job
+   * paths name a project of one account, the project id);
+   * starts its clock on first sight. `lifecycle` picks the vocabulary.
+   */
+  lookup(lifecycle: keyof typeof LIFECYCLES, jobId: string, account = ''): JobLookup {
     const lower = jobId.toLowerCase();
     if (lower.includes('notfound')) return { kind: 'not_found' };
     if (lower.includes('forbidden')) return { kind: 'forbidden' };
-    const key = `${lifecycle}\u0000${jobId}`;
-    const pinned = this.#pinned.get(key);
-    const steps = this.#scripts.get(key) ?? LIFECYCLES[lifecycle][outcomeOf(lower)];
+    const key = `${lifecycle}\u0000${account}\u0000${jobId}`;
+    const any = `${lifecycle}\u0000*\u0000${jobId}`;
+    const pinned = this.#pinned.get(key) ?? this.#pinned.get(any);
+    const steps = this.#scripts.get(key) ?? this.#scripts.get(any) ?? LIFECYCLES[lifecycle][outcomeOf(lower)];
     if (pinned !== undefined) return { kind: 'found', status: pinned, step: Math.max(0, steps.indexOf(pinned)), steps };
     let first = this.#firstSeen.get(key);
     if (first === undefined) {
@@ -83,21 +88,30 @@ export class SimulatedJobs {
     return { kind: 'found', status: steps[step] as string, step, steps };
   }
 
-  /** Replace a job's lifecycle with an explicit sequence of raw statuses (restarts its clock). */
-  script(lifecycle: keyof typeof LIFECYCLES, jobId: string, steps: readonly string[]): void {
-    const key = `${lifecycle}\u0000${jobId}`;
+  /**
+   * Replace a job's lifecycle with an explicit sequence of raw statuses (restarts its clock), in
+   * one account or (none named) in every account.
+   */
+  script(lifecycle: keyof typeof LIFECYCLES, jobId: string, steps: readonly string[], account = '*'): void {
+    const key = `${lifecycle}\u0000${account}\u0000${jobId}`;
     this.#scripts.set(key, steps);
-    this.#firstSeen.delete(key);
+    if (account === '*') {
+      const suffix = `\u0000${jobId}`;
+      for (const k of this.#firstSeen.keys())
+        if (k.startsWith(`${lifecycle}\u0000`) && k.endsWith(suffix)) this.#firstSeen.delete(k);
+    } else {
+      this.#firstSeen.delete(key);
+    }
     this.#pinned.delete(key);
   }
 
   /** Hold a job at one raw status until `unpin` (any string, including undocumented ones). */
-  pin(lifecycle: keyof typeof LIFECYCLES, jobId: string, status: string): void {
-    this.#pinned.set(`${lifecycle}\u0000${jobId}`, status);
+  pin(lifecycle: keyof typeof LIFECYCLES, jobId: string, status: string, account = '*'): void {
+    this.#pinned.set(`${lifecycle}\u0000${account}\u0000${jobId}`, status);
   }
 
-  unpin(lifecycle: keyof typeof LIFECYCLES, jobId: string): void {
-    this.#pinned.delete(`${lifecycle}\u0000${jobId}`);
+  unpin(lifecycle: keyof typeof LIFECYCLES, jobId: string, account = '*'): void {
+    this.#pinned.delete(`${lifecycle}\u0000${account}\u0000${jobId}`);
   }
 }
 

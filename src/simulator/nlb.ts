@@ -18,7 +18,7 @@ const PRODUCT = 'Nlb';
 /** Builds the fake (not started). */
 export function createNlbFake(options: NlbFakeOptions): FakeProviderServer {
   const answer = (jobId: string, ctx: AlibabaCallContext): FakeReply => {
-    const found = options.jobs.lookup('NLB', jobId);
+    const found = options.jobs.lookup('NLB', jobId, ctx.account);
     if (found.kind === 'not_found') {
       return alibabaErrorReply(
         404,

@@ -55,12 +55,12 @@ export function createWorkspaceFake(options: WorkspaceFakeOptions): FakeProvider
   return createHuaweiFake('WORKSPACE', options, [
     {
       pattern: /^\/v1\/([^/]+)\/job\/([^/]+)$/,
-      handle: ([, jobId = '']) => {
-        const found = options.jobs.lookup('WORKSPACE_V1', jobId);
+      handle: ([projectId = '', jobId = '']) => {
+        const found = options.jobs.lookup('WORKSPACE_V1', jobId, projectId);
         if (found.kind !== 'found') return lookupError(found) as FakeReply;
-        const begin = clock.begin('WORKSPACE_V1', jobId);
+        const begin = clock.begin('WORKSPACE_V1', `${projectId}/${jobId}`);
         const ended = found.status === '0' || found.status === '1';
-        const end = clock.stepAt('WORKSPACE_V1', jobId, found.step);
+        const end = clock.stepAt('WORKSPACE_V1', `${projectId}/${jobId}`, found.step);
         const code = Number(found.status);
         const result = V1_RESULT[found.status] ?? { execute_code: '', execute_message: '' };
         const times = { begin_time: iso(begin), ...(ended ? { end_time: iso(end) } : {}) };
@@ -92,13 +92,13 @@ export function createWorkspaceFake(options: WorkspaceFakeOptions): FakeProvider
     {
       pattern: /^\/v2\/([^/]+)\/job\/([^/]+)$/,
       handle: ([projectId = '', jobId = '']) => {
-        const found = options.jobs.lookup('WORKSPACE', jobId);
+        const found = options.jobs.lookup('WORKSPACE', jobId, projectId);
         if (found.kind !== 'found') return lookupError(found) as FakeReply;
-        const begin = clock.begin('WORKSPACE', jobId);
+        const begin = clock.begin('WORKSPACE', `${projectId}/${jobId}`);
         const ended = found.status === 'SUCCESS' || found.status === 'FAILED';
         const times = {
           begin_time: iso(begin),
-          ...(ended ? { end_time: iso(clock.stepAt('WORKSPACE', jobId, found.step)) } : {}),
+          ...(ended ? { end_time: iso(clock.stepAt('WORKSPACE', `${projectId}/${jobId}`, found.step)) } : {}),
         };
         const failed = found.status === 'FAILED';
         return {

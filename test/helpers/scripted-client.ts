@@ -15,6 +15,7 @@ export function nlbJob(key: JobKey, status: string): NlbJob {
   return {
     provider: 'NLB',
     id: toGlobalId(key),
+    account: key.account,
     region: key.region,
     projectId: null,
     jobId: key.jobId,
@@ -67,7 +68,13 @@ export class ScriptedClient implements ProviderClient {
   }
 }
 
-export const nlbKey = (jobId: string): JobKey => ({ provider: 'NLB', region: 'cn-hangzhou', projectId: null, jobId });
+export const nlbKey = (jobId: string): JobKey => ({
+  provider: 'NLB',
+  account: null,
+  region: 'cn-hangzhou',
+  projectId: null,
+  jobId,
+});
 
 /**
  * The same fetcher (a client, a registry), counting the calls made through this wrapper: one

@@ -109,7 +109,7 @@ function alibabaAdapter(
     provider,
     vendor: 'alibaba',
     useHarness: () => alibaba.useHarness(createFake, make) as unknown as Harness,
-    key: (jobId) => ({ provider, region: 'cn-hangzhou', projectId: null, jobId }),
+    key: (jobId) => ({ provider, account: null, region: 'cn-hangzhou', projectId: null, jobId }),
     requestId: /^[0-9A-F-]{36}$/,
     ...specific,
     wrongSecret: {
@@ -156,7 +156,7 @@ function huaweiAdapter(
     vendor: 'huawei',
     useHarness: () =>
       huawei.useHarness(createFake, createClient as (o: unknown) => ProviderClient) as unknown as Harness,
-    key: (jobId) => ({ provider, region: huawei.REGION, projectId: huawei.PROJECT, jobId }),
+    key: (jobId) => ({ provider, account: null, region: huawei.REGION, projectId: huawei.PROJECT, jobId }),
     requestId: /^[0-9a-f]{32}$/,
     ...rest,
     reserved: { jobId: HUAWEI_RESERVED, path: reservedPath },

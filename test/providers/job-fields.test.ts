@@ -12,7 +12,7 @@ describe('stateFrom', () => {
 
   it('maps a DataWorks job whose Status is "constructor" to UNKNOWN with the raw status kept', () => {
     const job = mapDataWorksJob(
-      { provider: 'DATAWORKS', region: 'cn-hangzhou', projectId: null, jobId: 'j' },
+      { provider: 'DATAWORKS', account: null, region: 'cn-hangzhou', projectId: null, jobId: 'j' },
       JSON.stringify({ RequestId: 'r', JobStatus: { JobId: 'j', Status: 'constructor', Completed: 'False' } }),
       null,
     );

@@ -7,11 +7,12 @@ describe('global job ids', () => {
     const keys = [
       {
         provider: 'DLI' as const,
+        account: null,
         region: 'cn-north-4',
         projectId: '48cc2c48765f481480c7db940d6409d1',
         jobId: '6d2146a0-c2d5-41bd-8ca0-ca9694ada992',
       },
-      { provider: 'NLB' as const, region: 'cn-hangzhou', projectId: null, jobId: 'a:b:c' },
+      { provider: 'NLB' as const, account: null, region: 'cn-hangzhou', projectId: null, jobId: 'a:b:c' },
     ];
     for (const key of keys) expect(fromGlobalId(toGlobalId(key))).toEqual(key);
     expect(toGlobalId(keys[1]!)).toBe('NLB:cn-hangzhou:-:a:b:c');

@@ -6,6 +6,7 @@ import { toGlobalId } from '../../src/providers/job-id.js';
 import type { JobKey } from '../../src/providers/types.js';
 import { createSchema } from '../../src/schema/index.js';
 import { SharedSubscriptions } from '../../src/websocket/shared-subscriptions.js';
+import { refDefaults } from '../helpers/ref-defaults.js';
 import { nlbJob, nlbKey } from '../helpers/scripted-client.js';
 
 const schema = createSchema();
@@ -53,7 +54,7 @@ function setup() {
       services: {
         watcher,
         maxRefs: 100,
-        defaults: { alibabaRegion: 'cn-hangzhou', huaweiRegion: null, huaweiProjectId: null },
+        defaults: refDefaults({ alibabaRegion: 'cn-hangzhou', huaweiRegion: null, huaweiProjectId: null }),
       },
     }),
     send: (channel, id, payload, slot) => sent.push({ channel, id, payload, slot }),

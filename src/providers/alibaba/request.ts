@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { resolveEndpoint } from '../endpoints.js';
 import type { HttpTransport } from '../http.js';
+import { isCredentialSource, type CredentialSource } from '../../credentials/refreshing.js';
+import { isJobError } from '../../errors.js';
 import type { AlibabaCredentials, ProviderName } from '../types.js';
 import { asObject, asString, tryParseJson } from '../wire.js';
 import { toAlibabaError } from './errors.js';
@@ -13,7 +15,8 @@ import { signAcs3 } from './sign.js';
 /** Options every Alibaba client takes (the lead wires these from configuration). */
 export interface AlibabaClientOptions {
   transport: HttpTransport;
-  credentials: AlibabaCredentials;
+  /** The account's credential: fixed, or a source that renews it (src/credentials). */
+  credentials: AlibabaCredentials | CredentialSource<AlibabaCredentials>;
   /** Base URL, `{region}` substituted (resolveEndpoint). */
   endpointOverride?: string;
   /** Signing clock. @default () => new Date() */
@@ -52,12 +55,49 @@ export function alibabaRequestId(headers: Readonly<Record<string, string>>, body
 }
 
 /**
- * Signs and sends one call.
- * @throws JobError from the transport, or {@link toAlibabaError} for a non-2xx answer.
+ * Signs and sends one call. When the gateway refuses the credential (expired STS token, rotated
+ * key), the credential is renewed and the call sent once more with the new one, if it differs.
+ * @throws JobError from the transport or the credential source, or {@link toAlibabaError} for a
+ *   non-2xx answer.
  */
 export async function callAlibabaRpc(
   options: AlibabaClientOptions,
   call: AlibabaRpcCall,
+  signal?: AbortSignal,
+): Promise<AlibabaRpcResult> {
+  const source = options.credentials;
+  if (!isCredentialSource(source)) return sendSigned(options, call, source, signal);
+  const credentials = await source.get(signal);
+  try {
+    return await sendSigned(options, call, credentials, signal);
+  } catch (err) {
+    if (!refusedCredential(err)) throw err;
+    source.invalidate(credentials);
+    const renewed = await source.get(signal);
+    if (sameCredential(renewed, credentials)) throw err;
+    return sendSigned(options, call, renewed, signal);
+  }
+}
+
+/** Refusals that a different credential can cure (not clock skew, which re-signing repeats). */
+function refusedCredential(err: unknown): boolean {
+  return (
+    isJobError(err) &&
+    err.code === 'PROVIDER_AUTH_FAILED' &&
+    /^(InvalidSecurityToken|InvalidAccessKeyId|SignatureDoesNotMatch)/.test(err.details.providerCode ?? '')
+  );
+}
+
+function sameCredential(a: AlibabaCredentials, b: AlibabaCredentials): boolean {
+  return (
+    a.accessKeyId === b.accessKeyId && a.accessKeySecret === b.accessKeySecret && a.securityToken === b.securityToken
+  );
+}
+
+async function sendSigned(
+  options: AlibabaClientOptions,
+  call: AlibabaRpcCall,
+  credentials: AlibabaCredentials,
   signal?: AbortSignal,
 ): Promise<AlibabaRpcResult> {
   const base = resolveEndpoint(call.provider, call.region, options.endpointOverride);
@@ -70,7 +110,7 @@ export async function callAlibabaRpc(
     query: call.query,
     date: (options.now ?? (() => new Date()))(),
     nonce: (options.nonce ?? defaultNonce)(),
-    credentials: options.credentials,
+    credentials,
   });
   // The query goes out in exactly the encoding that was signed (URL would otherwise leave `*` raw).
   const url = new URL('/', base);

@@ -4,6 +4,7 @@ import type { JobKey } from '../../../src/providers/types.js';
 
 const key: JobKey = {
   provider: 'CFW',
+  account: null,
   region: 'cn-north-4',
   projectId: '09bb24e6fe80d23d2fa2c010b53b418c',
   jobId: 'f588ce71-e26c-400d-8981-f854355f6849',
@@ -22,6 +23,7 @@ describe('mapCfwJob', () => {
     expect(mapCfwJob(key, seed, 'req-1')).toEqual({
       id: 'CFW:cn-north-4:09bb24e6fe80d23d2fa2c010b53b418c:f588ce71-e26c-400d-8981-f854355f6849',
       provider: 'CFW',
+      account: null,
       region: 'cn-north-4',
       projectId: '09bb24e6fe80d23d2fa2c010b53b418c',
       jobId: 'f588ce71-e26c-400d-8981-f854355f6849',

@@ -4,6 +4,7 @@ import type { JobKey } from '../../../src/providers/types.js';
 
 const KEY: JobKey = {
   provider: 'DATAWORKS',
+  account: null,
   region: 'cn-hangzhou',
   projectId: null,
   jobId: '70ecdaec-bf21-4c11-8ecb-4f77453ceea8',
@@ -35,6 +36,7 @@ describe('mapDataWorksJob', () => {
     expect(job).toEqual({
       provider: 'DATAWORKS',
       id: 'DATAWORKS:cn-hangzhou:-:70ecdaec-bf21-4c11-8ecb-4f77453ceea8',
+      account: null,
       region: 'cn-hangzhou',
       projectId: null,
       jobId: '70ecdaec-bf21-4c11-8ecb-4f77453ceea8',

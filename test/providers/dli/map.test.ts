@@ -4,6 +4,7 @@ import type { JobKey } from '../../../src/providers/types.js';
 
 const key: JobKey = {
   provider: 'DLI',
+  account: null,
   region: 'cn-north-4',
   projectId: '48cc2c48765f481480c7db940d6409d1',
   jobId: '208b08d4-0dc2-4dd7-8879-ddd4c020d7aa',
@@ -37,6 +38,7 @@ describe('mapDliJob', () => {
     expect(mapDliJob(key, SEED, 'req-9')).toEqual({
       id: 'DLI:cn-north-4:48cc2c48765f481480c7db940d6409d1:208b08d4-0dc2-4dd7-8879-ddd4c020d7aa',
       provider: 'DLI',
+      account: null,
       region: 'cn-north-4',
       projectId: '48cc2c48765f481480c7db940d6409d1',
       jobId: '208b08d4-0dc2-4dd7-8879-ddd4c020d7aa',

@@ -16,7 +16,7 @@ const parts = {
 
 describe('buildHuaweiGet', () => {
   it('signs a GET with Content-Type and X-Project-Id on the documented host', () => {
-    const req = buildHuaweiGet({ transport, auth: { kind: 'aksk', ak: 'AK', sk: 'SK' }, now }, parts);
+    const req = buildHuaweiGet({ now }, parts, { kind: 'aksk', ak: 'AK', sk: 'SK' });
     expect(req.method).toBe('GET');
     expect(req.url.href).toBe('https://dli.cn-north-4.myhuaweicloud.com/v1.0/p1/jobs/a%20b%3Ac/status');
     expect(req.headers).toMatchObject({
@@ -32,23 +32,24 @@ describe('buildHuaweiGet', () => {
   });
 
   it('sends X-Auth-Token and no signature in token mode', () => {
-    const req = buildHuaweiGet({ transport, auth: { kind: 'token', token: 'tok' }, now }, parts);
+    const req = buildHuaweiGet({ now }, parts, { kind: 'token', token: 'tok' });
     expect(req.headers).toEqual({ 'Content-Type': 'application/json', 'X-Auth-Token': 'tok' });
   });
 
   it('keeps a base path of an endpoint override and substitutes the region', () => {
-    const req = buildHuaweiGet(
-      { transport, auth: { kind: 'token', token: 't' }, endpointOverride: 'http://127.0.0.1:8080/{region}/' },
-      parts,
-    );
+    const req = buildHuaweiGet({ endpointOverride: 'http://127.0.0.1:8080/{region}/' }, parts, {
+      kind: 'token',
+      token: 't',
+    });
     expect(req.url.href).toBe('http://127.0.0.1:8080/cn-north-4/v1.0/p1/jobs/a%20b%3Ac/status');
   });
 
   it('uses the Workspace appstream host in mainland regions and workspace elsewhere', () => {
     const ws = (region: string) =>
       buildHuaweiGet(
-        { transport, auth: { kind: 'token', token: 't' } },
+        {},
         { provider: 'WORKSPACE', region, projectId: 'p', segments: ['v2'] },
+        { kind: 'token', token: 't' },
       ).url.host;
     expect(ws('cn-north-4')).toBe('appstream.cn-north-4.myhuaweicloud.com');
     expect(ws('ap-southeast-1')).toBe('workspace.ap-southeast-1.myhuaweicloud.com');
@@ -57,9 +58,9 @@ describe('buildHuaweiGet', () => {
 
 describe('requireProjectId', () => {
   it('rejects a Huawei key without a project id as bad input', () => {
-    expect(() => requireProjectId({ provider: 'CFW', region: 'r', projectId: null, jobId: 'j' })).toThrow(
-      expect.objectContaining({ code: 'BAD_USER_INPUT' }),
-    );
-    expect(requireProjectId({ provider: 'CFW', region: 'r', projectId: 'p', jobId: 'j' })).toBe('p');
+    expect(() =>
+      requireProjectId({ provider: 'CFW', account: null, region: 'r', projectId: null, jobId: 'j' }),
+    ).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
+    expect(requireProjectId({ provider: 'CFW', account: null, region: 'r', projectId: 'p', jobId: 'j' })).toBe('p');
   });
 });

@@ -10,7 +10,13 @@ import { useHarness } from '../alibaba/harness.js';
 
 const h = useHarness(createNlbFake, createNlbClient);
 
-const key = (jobId: string): JobKey => ({ provider: 'NLB', region: 'cn-hangzhou', projectId: null, jobId });
+const key = (jobId: string): JobKey => ({
+  provider: 'NLB',
+  account: null,
+  region: 'cn-hangzhou',
+  projectId: null,
+  jobId,
+});
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('NLB client against the fake', () => {

@@ -4,6 +4,7 @@ import type { JobKey } from '../../../src/providers/types.js';
 
 const KEY: JobKey = {
   provider: 'NLB',
+  account: null,
   region: 'cn-hangzhou',
   projectId: null,
   jobId: '72dcd26b-f12d-4c27-b3af-18f6aed5****',
@@ -20,6 +21,7 @@ describe('mapNlbJob', () => {
     expect(mapNlbJob(KEY, SEED, null)).toEqual({
       provider: 'NLB',
       id: 'NLB:cn-hangzhou:-:72dcd26b-f12d-4c27-b3af-18f6aed5****',
+      account: null,
       region: 'cn-hangzhou',
       projectId: null,
       jobId: '72dcd26b-f12d-4c27-b3af-18f6aed5****',

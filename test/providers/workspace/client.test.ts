@@ -10,7 +10,13 @@ import { AK, PROJECT, REGION, START_MS, rejection, useHarness } from '../huawei/
 
 const h = useHarness(createWorkspaceFake, createWorkspaceClient);
 
-const key = (jobId: string): JobKey => ({ provider: 'WORKSPACE', region: REGION, projectId: PROJECT, jobId });
+const key = (jobId: string): JobKey => ({
+  provider: 'WORKSPACE',
+  account: null,
+  region: REGION,
+  projectId: PROJECT,
+  jobId,
+});
 const SIGNED = new RegExp(
   `^SDK-HMAC-SHA256 Access=${AK}, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=[0-9a-f]{64}$`,
 );

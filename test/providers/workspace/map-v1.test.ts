@@ -4,6 +4,7 @@ import { mapWorkspaceV1Job, WORKSPACE_V1_STATUS } from '../../../src/providers/w
 
 const key: JobKey = {
   provider: 'WORKSPACE',
+  account: null,
   region: 'ap-southeast-1',
   projectId: '29dfe82ada564ac2b927e1ff036d9a9b',
   jobId: '575768277444198400',
@@ -57,6 +58,7 @@ describe('mapWorkspaceV1Job', () => {
     expect(mapWorkspaceV1Job(key, SEED, 'rq')).toEqual({
       id: 'WORKSPACE:ap-southeast-1:29dfe82ada564ac2b927e1ff036d9a9b:575768277444198400',
       provider: 'WORKSPACE',
+      account: null,
       region: 'ap-southeast-1',
       projectId: '29dfe82ada564ac2b927e1ff036d9a9b',
       jobId: '575768277444198400',

@@ -6,7 +6,7 @@ import {
   WORKSPACE_V2_SUB_STATUS,
 } from '../../../src/providers/workspace/map-v2.js';
 
-const key: JobKey = { provider: 'WORKSPACE', region: 'cn-north-4', projectId: 'p', jobId: 'j-1' };
+const key: JobKey = { provider: 'WORKSPACE', account: null, region: 'cn-north-4', projectId: 'p', jobId: 'j-1' };
 
 /** A ShowJobDetail body in the go-v3 SDK shape (job_resource_info, error_message). */
 const BODY = {
