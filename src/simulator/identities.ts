@@ -162,6 +162,11 @@ export class SimulatedIdentities {
     return this.#alibabaKeys.get(accessKeyId);
   }
 
+  /** Revokes a key (a rotated-out AccessKey): the gateway no longer knows it. */
+  removeAlibabaKey(accessKeyId: string): void {
+    this.#alibabaKeys.delete(accessKeyId);
+  }
+
   // ---- Huawei --------------------------------------------------------------------------------
 
   addHuaweiDomain(domain: HuaweiDomainRecord): void {
@@ -190,6 +195,25 @@ export class SimulatedIdentities {
 
   huaweiKey(ak: string): HuaweiKeyRecord | undefined {
     return this.#huaweiKeys.get(ak);
+  }
+
+  removeHuaweiKey(ak: string): void {
+    this.#huaweiKeys.delete(ak);
+  }
+
+  /**
+   * Every secret value this plane holds or issued (secret keys, security tokens, IAM tokens,
+   * trusted OIDC/ID tokens): what a leak test searches logs, answers and metrics for.
+   */
+  secrets(): string[] {
+    const out: string[] = [];
+    for (const k of this.#alibabaKeys.values())
+      out.push(k.accessKeySecret, ...(k.securityToken ? [k.securityToken] : []));
+    for (const k of this.#huaweiKeys.values()) out.push(k.sk, ...(k.securityToken ? [k.securityToken] : []));
+    for (const t of this.#huaweiTokens.keys()) out.push(t);
+    for (const tokens of this.#alibabaOidc.values()) out.push(...tokens);
+    for (const tokens of this.#huaweiIdps.values()) out.push(...tokens.keys());
+    return out;
   }
 
   addHuaweiAgency(agency: HuaweiAgencyRecord): void {
