@@ -94,6 +94,27 @@ query Jobs {
 `,
   },
   {
+    name: 'Accounts',
+    kind: 'query',
+    query: `# Several accounts per cloud (JOBS_ACCOUNTS_FILE). The
+# simulator has default + ali-staging (Alibaba) and
+# default + hw-staging (Huawei).
+# One job id in two accounts is two jobs, with two ids.
+# A Huawei region without a configured project has its
+# project looked up in IAM (read-only, once per region).
+query Accounts {
+  jobs(refs: [
+    { provider: NLB, jobId: "lb-7" }
+    { provider: NLB, jobId: "lb-7", account: "ali-staging" }
+    { provider: DLI, jobId: "etl-1", account: "hw-staging" }
+    { provider: DLI, jobId: "etl-1", region: "cn-east-3" }
+  ]) {
+    ... on CloudJob { id account region projectId state rawStatus }
+  }
+}
+`,
+  },
+  {
     name: 'DataWorksJob',
     kind: 'query',
     query: `# Alibaba Cloud DataWorks GetJobStatus:
