@@ -120,6 +120,9 @@ export async function buildHttp(config: Readonly<Config>, o: HttpOptions): Promi
   });
   app.get('/metrics', async (_req, res) => {
     o.metrics.pollersActive.set(o.activePollers());
+    for (const [account, health] of Object.entries(o.readiness().accounts)) {
+      o.metrics.accountCredentialsUp.set({ account }, health.ok ? 1 : 0);
+    }
     res.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics());
   });
   // Every request runs in a scope carrying its id (the router's traceparent when present).

@@ -59,6 +59,11 @@ export async function buildProviders(config: Readonly<Config>, o: ProviderLayerO
     endpoints,
     settings: config.credentials,
     chainEnv: config.accounts.chainEnv,
+    onRenewal: (account, r) => {
+      o.metrics.credentialRenewals.inc({ account, outcome: r.ok ? 'ok' : r.error.code });
+      if (r.ok) o.logger.debug({ account, expiresAt: r.expiresAt }, 'credentials renewed');
+      else o.logger.warn({ account, code: r.error.code, error: r.error.message }, 'credential renewal failed');
+    },
   });
   const directory = new AccountDirectory(
     accounts.map((a) => ({

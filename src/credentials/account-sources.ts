@@ -16,7 +16,7 @@ import { ChainCredential } from './chain.js';
 import { iamEndpoint, stsEndpoint, type IdentityEndpoints } from './endpoints.js';
 import { assumeAgency, createTemporaryKeys, exchangeIdToken } from './huawei/iam.js';
 import { ecsSecurityKey } from './huawei/metadata.js';
-import { FixedCredential, RefreshingCredential, type CredentialSource } from './refreshing.js';
+import { FixedCredential, RefreshingCredential, type CredentialSource, type RenewalResult } from './refreshing.js';
 import { SecretReader } from './secret-source.js';
 import type { Expiring } from './types.js';
 
@@ -31,6 +31,8 @@ export interface AccountSourceDeps {
   chainEnv: Readonly<Record<string, string | undefined>>;
   /** Epoch ms (renewal timing). @default Date.now */
   now?: () => number;
+  /** Told of every renewal of a temporary credential, with the account as `cloud/name`. */
+  onRenewal?: (account: string, result: RenewalResult) => void;
 }
 
 /** Sources by `${cloud}:${name}`; an account without credentials has none. */
@@ -79,7 +81,7 @@ function alibabaSource(
   baseOf: (name: string) => CredentialSource<AlibabaCredentials> | null,
 ): CredentialSource<AlibabaCredentials> {
   const refreshing = (obtain: () => Promise<Expiring<AlibabaCredentials>>) =>
-    new RefreshingCredential(obtain, { settings: deps.settings, ...(deps.now ? { now: deps.now } : {}) });
+    new RefreshingCredential(obtain, renewalOptions(deps, `alibaba/${account}`));
   const reader = (s: SecretSource, what: string) =>
     new SecretReader(s, `${what} of account ${account}`, { recheckMs: deps.settings.fileRecheckMs });
   const sts = stsEndpoint(deps.endpoints.STS, region);
@@ -187,7 +189,7 @@ function huaweiSource(
   baseOf: (name: string) => CredentialSource<HuaweiAuth> | null,
 ): CredentialSource<HuaweiAuth> {
   const refreshing = (obtain: () => Promise<Expiring<HuaweiAuth>>) =>
-    new RefreshingCredential(obtain, { settings: deps.settings, ...(deps.now ? { now: deps.now } : {}) });
+    new RefreshingCredential(obtain, renewalOptions(deps, `huawei/${account}`));
   const reader = (s: SecretSource, what: string) =>
     new SecretReader(s, `${what} of account ${account}`, { recheckMs: deps.settings.fileRecheckMs });
   const iam = iamEndpoint(deps.endpoints.IAM, region);
@@ -313,6 +315,15 @@ async function withBase<B, T>(base: CredentialSource<B>, exchange: (credential: 
     if (renewed === used) throw err;
     return exchange(renewed);
   }
+}
+
+function renewalOptions(deps: AccountSourceDeps, account: string) {
+  const report = deps.onRenewal;
+  return {
+    settings: deps.settings,
+    ...(deps.now ? { now: deps.now } : {}),
+    ...(report ? { onRenewal: (r: RenewalResult) => report(account, r) } : {}),
+  };
 }
 
 function earliest(a: number | null, b: number | null): number | null {

@@ -49,13 +49,18 @@ export interface RefreshingOptions {
   now?: () => number;
   /** @default Math.random */
   random?: () => number;
+  /** Told of every renewal attempt (logs, metrics): codes and times only, never the credential. */
+  onRenewal?: (result: RenewalResult) => void;
 }
+
+export type RenewalResult = { ok: true; expiresAt: number | null } | { ok: false; error: JobError };
 
 export class RefreshingCredential<T> implements CredentialSource<T> {
   readonly #obtain: ObtainCredential<T>;
   readonly #s: CredentialSettings;
   readonly #now: () => number;
   readonly #random: () => number;
+  readonly #onRenewal: ((result: RenewalResult) => void) | undefined;
   #held: Held<T> | null = null;
   #renewal: Promise<Held<T>> | null = null;
   #failures = 0;
@@ -68,6 +73,7 @@ export class RefreshingCredential<T> implements CredentialSource<T> {
     this.#s = { ...DEFAULTS.credentials, ...options.settings };
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
+    this.#onRenewal = options.onRenewal;
   }
 
   async get(): Promise<T> {
@@ -121,13 +127,23 @@ export class RefreshingCredential<T> implements CredentialSource<T> {
       this.#failures = 0;
       this.#nextAttemptAt = 0;
       this.#lastError = null;
+      this.#report({ ok: true, expiresAt: got.expiresAt });
       return held;
     } catch (err) {
       this.#failures++;
       const backoff = Math.min(this.#s.retryMaxMs, this.#s.retryBaseMs * 2 ** (this.#failures - 1));
       this.#nextAttemptAt = this.#now() + backoff * (0.5 + this.#random() / 2);
       this.#lastError = asCredentialError(err);
+      this.#report({ ok: false, error: this.#lastError });
       throw this.#lastError;
+    }
+  }
+
+  #report(result: RenewalResult): void {
+    try {
+      this.#onRenewal?.(result);
+    } catch {
+      // A broken log sink must not break credentials.
     }
   }
 }

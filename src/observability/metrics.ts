@@ -15,6 +15,8 @@ export interface Metrics {
   wsConnectionsActive: Gauge;
   pollersActive: Gauge;
   transitions: Counter<'provider' | 'state'>;
+  credentialRenewals: Counter<'account' | 'outcome'>;
+  accountCredentialsUp: Gauge<'account'>;
   redisUp: Gauge;
 }
 
@@ -70,6 +72,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'jobs_transitions_total',
       help: 'Job status events emitted by the poll engine (snapshots and changes), by new state',
       labelNames: ['provider', 'state'],
+      registers,
+    }),
+    credentialRenewals: new Counter({
+      name: 'jobs_credential_renewals_total',
+      help: 'Temporary credentials obtained or renewed (STS, IAM, metadata), by account (cloud/name) and outcome (ok or the error code)',
+      labelNames: ['account', 'outcome'],
+      registers,
+    }),
+    accountCredentialsUp: new Gauge({
+      name: 'jobs_account_credentials_up',
+      help: '1 while an account (cloud/name) has a usable credential or its last attempt to get one succeeded, else 0',
+      labelNames: ['account'],
       registers,
     }),
     redisUp: new Gauge({

@@ -77,6 +77,8 @@ const readyz = async (s: TestServer) => {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 };
 
+const metrics = async (s: TestServer) => (await fetch(s.url.replace('/graphql', '/metrics'))).text();
+
 const MAIN_STATIC = {
   name: 'main',
   cloud: 'alibaba',
@@ -296,6 +298,12 @@ describe('an account whose credential source is down', () => {
       'alibaba/main': { status: 'ok' },
       'alibaba/rrsa': { status: 'unavailable' },
     });
+    const failing = await metrics(s);
+    expect(failing).toMatch(/jobs_account_credentials_up\{account="alibaba\/rrsa"\} 0/);
+    expect(failing).toMatch(/jobs_account_credentials_up\{account="alibaba\/main"\} 1/);
+    expect(failing).toMatch(
+      /jobs_credential_renewals_total\{account="alibaba\/rrsa",outcome="CREDENTIALS_UNAVAILABLE"\} [1-9]/,
+    );
 
     sim.identityFakes.STS.clearFaults();
     await waitUntil(
@@ -306,6 +314,9 @@ describe('an account whose credential source is down', () => {
     );
     expect((await s.query(JOB, { ref: { provider: 'NLB', jobId: 'down-1', account: 'rrsa' } })).errors).toBeUndefined();
     expect((await readyz(s)).body.accountsUnavailable).toBeUndefined();
+    const recovered = await metrics(s);
+    expect(recovered).toMatch(/jobs_account_credentials_up\{account="alibaba\/rrsa"\} 1/);
+    expect(recovered).toMatch(/jobs_credential_renewals_total\{account="alibaba\/rrsa",outcome="ok"\} [1-9]/);
   });
 });
 
