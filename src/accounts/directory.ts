@@ -7,7 +7,7 @@
 import { JobError } from '../errors.js';
 import type { Cloud, ProviderName } from '../providers/types.js';
 import { cloudOf } from '../providers/types.js';
-import { DEFAULT_ACCOUNT_NAME } from './spec.js';
+import { DEFAULT_ACCOUNT_NAME, withArticle } from './spec.js';
 
 /** What ref resolution needs to know of one account (no credentials). */
 export interface AccountInfo {
@@ -80,7 +80,7 @@ export class AccountDirectory {
     throw new JobError(
       'BAD_USER_INPUT',
       this.#byName.has(`${other}:${requested}`)
-        ? `account "${truncate(requested)}" is a ${other} account; ${provider} jobs need a ${cloud} account`
+        ? `account "${truncate(requested)}" is ${withArticle(other)} account; ${provider} jobs need ${withArticle(cloud)} account`
         : `unknown account "${truncate(requested)}" for ${provider}${known.length ? ` (${cloud} accounts: ${known.join(', ')})` : ''}`,
       { provider },
     );

@@ -80,6 +80,11 @@ export type AccountSpec =
 /** The name a ref gets without an accounts file, and that names the cloud's default everywhere. */
 export const DEFAULT_ACCOUNT_NAME = 'default';
 
+/** "an alibaba" / "a huawei", for messages. */
+export function withArticle(cloud: Cloud): string {
+  return cloud === 'alibaba' ? `an ${cloud}` : `a ${cloud}`;
+}
+
 export const ACCOUNT_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 
 /** Patterns shared with refs.ts (kept here so this module imports no resolver code). */
@@ -96,14 +101,18 @@ export class AccountsFileError extends Error {
 
 /**
  * Parses and validates an accounts file's text.
- * @throws AccountsFileError naming the account and field at fault (never a secret value).
+ * @throws AccountsFileError naming the field at fault, its account by position in the list (schema
+ * errors) or by name (consistency errors), and never a secret value.
  */
 export function parseAccountsFile(text: string, env: Env, patterns: AccountPatterns): AccountSpec[] {
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new AccountsFileError(`not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
+    // Position and code only: the parser's message quotes the source, which may be a secret.
+    const e = err as { code?: unknown; linePos?: { line: number; col: number }[] };
+    const at = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
+    throw new AccountsFileError(`not valid YAML or JSON (${typeof e.code === 'string' ? e.code : 'syntax'}${at})`);
   }
   const schema = fileSchema(env, patterns);
   const parsed = schema.safeParse(doc);
@@ -142,7 +151,7 @@ function checkConsistency(accounts: readonly AccountSpec[]): void {
       if (!next) throw new AccountsFileError(`accounts.${current.name}.credentials.base: no account named "${base}"`);
       if (next.cloud !== current.cloud) {
         throw new AccountsFileError(
-          `accounts.${current.name}.credentials.base: "${base}" is a ${next.cloud} account, not ${current.cloud}`,
+          `accounts.${current.name}.credentials.base: "${base}" is ${withArticle(next.cloud)} account, not ${current.cloud}`,
         );
       }
       if (seen.has(base)) throw new AccountsFileError(`accounts.${a.name}.credentials.base: the bases form a loop`);
@@ -159,28 +168,31 @@ function baseOf(a: AccountSpec): string | null {
 }
 
 function fileSchema(env: Env, patterns: AccountPatterns) {
-  /** A literal, `{ env: NAME }` (resolved now) or `{ file: PATH }`. */
-  const secret = z.union([
-    z
-      .string()
-      .min(1)
-      .transform((value): SecretSource => ({ value })),
-    z
-      .object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name') })
-      .strict()
-      .transform((o, ctx): SecretSource => {
-        const value = env[o.env]?.trim();
-        if (!value) {
-          ctx.addIssue({ code: 'custom', message: `environment variable ${o.env} is not set` });
-          return z.NEVER;
-        }
-        return { value };
-      }),
-    z
-      .object({ file: z.string().min(1) })
-      .strict()
-      .transform((o): SecretSource => ({ file: o.file })),
-  ]);
+  /**
+   * A literal, `{ env: NAME }` (resolved now) or `{ file: PATH }`. One transform rather than a
+   * union, so the error says which variable is missing instead of zod's "Invalid input".
+   */
+  const secret = z.unknown().transform((v, ctx): SecretSource => {
+    const fail = (message: string) => {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    };
+    if (typeof v === 'string') return v.length > 0 ? { value: v } : fail('must not be empty');
+    const keys = v !== null && typeof v === 'object' ? Object.keys(v) : [];
+    if (keys.length === 1 && keys[0] === 'env') {
+      const name = (v as { env: unknown }).env;
+      if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        return fail('env: expected a variable name');
+      }
+      const value = env[name]?.trim();
+      return value ? { value } : fail(`environment variable ${name} is not set`);
+    }
+    if (keys.length === 1 && keys[0] === 'file') {
+      const path = (v as { file: unknown }).file;
+      return typeof path === 'string' && path.length > 0 ? { file: path } : fail('file: expected a path');
+    }
+    return fail('expected a value, { env: NAME } or { file: PATH }');
+  });
   /** A plain setting: a literal or `{ env: NAME }`, falling back to `fallbackVar` when omitted. */
   const setting = (fallbackVar: string | null, pattern?: RegExp, hint?: string) =>
     z
@@ -189,8 +201,8 @@ function fileSchema(env: Env, patterns: AccountPatterns) {
       .transform((v, ctx) => {
         const value = typeof v === 'string' ? v : v ? env[v.env]?.trim() : fallbackVar ? env[fallbackVar]?.trim() : '';
         if (!value) {
-          const from = typeof v === 'object' ? `environment variable ${v.env}` : (fallbackVar ?? 'a value');
-          ctx.addIssue({ code: 'custom', message: `required (set it, or ${from})` });
+          const from = typeof v === 'object' ? `environment variable ${v.env}` : fallbackVar;
+          ctx.addIssue({ code: 'custom', message: from ? `required (set it, or ${from})` : 'required' });
           return z.NEVER;
         }
         if (pattern && !pattern.test(value)) {
@@ -204,11 +216,12 @@ function fileSchema(env: Env, patterns: AccountPatterns) {
     .string()
     .regex(/^[\w.@-]{2,64}$/, 'expected 2-64 characters of letters, digits and _.@-')
     .default('jobs-subgraph');
-  const roleArn = setting(
-    'ALIBABA_CLOUD_ROLE_ARN',
-    /^acs:ram::\d+:role\/[\w.@-]+$/,
-    'acs:ram::<account id>:role/<name>',
-  );
+  const roleArnPattern = /^acs:ram::\d+:role\/[\w.@-]+$/;
+  const roleArnHint = 'acs:ram::<account id>:role/<name>';
+  // Only RRSA falls back to ALIBABA_CLOUD_ROLE_ARN (the pod's own role, as the vendor's chain
+  // does); an assume-role account must name its target, or on ACK it would assume the pod's role.
+  const rrsaRoleArn = setting('ALIBABA_CLOUD_ROLE_ARN', roleArnPattern, roleArnHint);
+  const targetRoleArn = setting(null, roleArnPattern, roleArnHint);
 
   const alibaba = z.discriminatedUnion('source', [
     z
@@ -222,7 +235,7 @@ function fileSchema(env: Env, patterns: AccountPatterns) {
     z
       .object({
         source: z.literal('oidc'),
-        roleArn,
+        roleArn: rrsaRoleArn,
         oidcProviderArn: setting('ALIBABA_CLOUD_OIDC_PROVIDER_ARN'),
         oidcTokenFile: setting('ALIBABA_CLOUD_OIDC_TOKEN_FILE'),
         sessionName,
@@ -232,7 +245,7 @@ function fileSchema(env: Env, patterns: AccountPatterns) {
     z
       .object({
         source: z.literal('assume-role'),
-        roleArn,
+        roleArn: targetRoleArn,
         externalId: secret.optional(),
         base: z.string().min(1),
         sessionName,
@@ -289,11 +302,16 @@ function fileSchema(env: Env, patterns: AccountPatterns) {
       .object({
         ...common,
         cloud: z.literal('huawei'),
+        // Keys checked by hand: zod reports a bad record key only as "Invalid key in record".
         projects: z
-          .record(
-            z.string().regex(patterns.region, 'expected region ids like cn-north-4'),
-            z.string().regex(patterns.project, 'expected 32 lowercase hex characters'),
-          )
+          .record(z.string(), z.string().regex(patterns.project, 'expected 32 lowercase hex characters'))
+          .superRefine((projects, ctx) => {
+            for (const region of Object.keys(projects)) {
+              if (!patterns.region.test(region)) {
+                ctx.addIssue({ code: 'custom', path: [region], message: 'expected region ids like cn-north-4' });
+              }
+            }
+          })
           .default({}),
         credentials: huawei,
       })
