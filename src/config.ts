@@ -77,7 +77,7 @@ export const DEFAULTS = deepFreeze({
     retryMaxMs: 60_000,
     /** A credential file is checked for changes at most this often (and at once after an auth failure). */
     fileRecheckMs: 1_000,
-    /** How long credentials of unknown lifetime (the vendor chain, static files) are reused before asking again. */
+    /** The lifetime assumed for credentials that state none (the vendor chain): renewed at `refreshAt` of it. */
     unknownLifetimeMs: 300_000,
     /** How long "this account has no project in that region" is remembered. */
     projectMissTtlMs: 60_000,

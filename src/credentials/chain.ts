@@ -28,9 +28,11 @@ export class ChainCredential<T> implements CredentialSource<T> {
     if (this.#chosen) return this.#chosen.get(signal);
     const tried: string[] = [];
     for (const [i, step] of this.#steps.entries()) {
-      let source = this.#built.get(i);
-      if (!source) this.#built.set(i, (source = step.source()));
       try {
+        // Built inside the try: a vendor step can throw while being built (the Alibaba CLI
+        // profile step does when ALIBABA_CLOUD_CLI_PROFILE_DISABLED is set), and the chain goes on.
+        let source = this.#built.get(i);
+        if (!source) this.#built.set(i, (source = step.source()));
         const value = await source.get(signal);
         this.#chosen = source;
         this.#failure = null;

@@ -114,6 +114,14 @@ export class RefreshingCredential<T> implements CredentialSource<T> {
     try {
       const got = await this.#obtain();
       const now = this.#now();
+      // Already expired on arrival (a skewed clock, a stale metadata answer): a failure, so it
+      // backs off instead of fetching again on every call.
+      if (got.expiresAt !== null && got.expiresAt <= now) {
+        throw new JobError(
+          'CREDENTIALS_UNAVAILABLE',
+          `the credential obtained had already expired (${new Date(got.expiresAt).toISOString()}); check the clock`,
+        );
+      }
       const lifetime = got.expiresAt === null ? this.#s.unknownLifetimeMs : Math.max(0, got.expiresAt - now);
       const spread = this.#s.refreshJitter * (this.#random() * 2 - 1);
       const held: Held<T> = {

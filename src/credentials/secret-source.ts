@@ -60,8 +60,10 @@ export class SecretReader {
       this.#checkedAt = this.#now();
       return this.#value;
     } catch (err) {
-      // A file being swapped can vanish for a moment: keep serving what was read before.
-      if (this.#value !== null && (err as NodeJS.ErrnoException).code === 'ENOENT') return this.#value;
+      // A file being swapped can vanish or be empty for a moment (a sidecar truncating and
+      // rewriting it): keep serving what was read before.
+      const transientGap = ['ENOENT', 'EMPTY'].includes((err as NodeJS.ErrnoException).code ?? '');
+      if (this.#value !== null && transientGap) return this.#value;
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       throw new JobError('CREDENTIALS_UNAVAILABLE', `cannot read the ${this.what} file (${code})`, {}, { cause: err });
     }
