@@ -77,6 +77,24 @@ export const ERRORS = {
     transient: true,
     description: 'no answer within the deadline: try again later',
   },
+  // Transient: the budget resets (daily, at `resetsAt`); until then no call is sent, so the
+  // provider neither rejects nor bills it.
+  PROVIDER_QUOTA_EXHAUSTED: {
+    job: true,
+    httpStatus: null,
+    transient: true,
+    description:
+      "the account's budget of calls to this provider in this region is spent (our daily budget, or the provider's own daily limit): no call is sent until `resetsAt`",
+  },
+  // A host that does not resolve, an API the host does not have (`APIGW.0101`, HTTP 405): retrying
+  // cannot help and the breaker must not read it as an outage.
+  PROVIDER_MISCONFIGURED: {
+    job: true,
+    httpStatus: null,
+    transient: false,
+    description:
+      'the endpoint this ref leads to does not serve the API (unknown host, no such API, method not allowed): an operator must fix the region or the `JOBS_ENDPOINT_*` override',
+  },
   // Often a one-off (a cut connection, a proxy answering for a restarting backend).
   PROVIDER_BAD_RESPONSE: {
     job: true,
@@ -214,6 +232,8 @@ export interface JobErrorDetails {
   httpStatus?: number;
   /** How long the provider asked us to wait before trying again. */
   retryAfterMs?: number;
+  /** When an exhausted budget resets (ISO 8601). */
+  resetsAt?: string;
 }
 
 /**

@@ -60,7 +60,7 @@ describe('the error registry', () => {
   });
 
   it('gives JobError the job-level codes, including every provider code, and none of the request-level ones', () => {
-    expect(ERROR_CODES.filter((c) => c.startsWith('PROVIDER_'))).toHaveLength(7);
+    expect(ERROR_CODES.filter((c) => c.startsWith('PROVIDER_'))).toHaveLength(9);
     for (const code of [
       'UNAUTHENTICATED',
       'BAD_REQUEST',
@@ -80,6 +80,7 @@ describe('the error registry', () => {
       'PROVIDER_THROTTLED',
       'PROVIDER_UNAVAILABLE',
       'PROVIDER_TIMEOUT',
+      'PROVIDER_QUOTA_EXHAUSTED',
       'PROVIDER_BAD_RESPONSE',
       'CREDENTIALS_UNAVAILABLE',
     ]);

@@ -37,6 +37,8 @@ export const DEFAULT_SUMMARY: Readonly<Record<ErrorCode, Summary>> = {
   PROVIDER_AUTH_FAILED: 'authFailed',
   PROVIDER_FORBIDDEN: 'forbidden',
   PROVIDER_THROTTLED: 'throttled',
+  PROVIDER_QUOTA_EXHAUSTED: 'throttled',
+  PROVIDER_MISCONFIGURED: 'unavailable',
   PROVIDER_UNAVAILABLE: 'unavailable',
   PROVIDER_TIMEOUT: 'unavailable',
   PROVIDER_BAD_RESPONSE: 'unexpected',
