@@ -95,6 +95,9 @@ export interface AccountPatterns {
 
 type Env = Record<string, string | undefined>;
 
+/** What a field name looks like: short camelCase words, never a key id, secret or token. */
+const FIELD_NAME = /^[a-z][a-zA-Z]{0,31}$/;
+
 export class AccountsFileError extends Error {
   override readonly name = 'AccountsFileError';
 }
@@ -119,7 +122,12 @@ export function parseAccountsFile(text: string, env: Env, patterns: AccountPatte
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : '(file)';
-    throw new AccountsFileError(`${where}: ${issue?.message ?? 'invalid'}`);
+    // zod quotes unknown keys; a secret pasted as a key must not be echoed to the logs.
+    const message =
+      issue?.code === 'unrecognized_keys' && !issue.keys.every((k) => FIELD_NAME.test(k))
+        ? 'a key that is not a field name (not shown: it may be a value pasted in the wrong place)'
+        : (issue?.message ?? 'invalid');
+    throw new AccountsFileError(`${where}: ${message}`);
   }
   const accounts = parsed.data.accounts as AccountSpec[];
   checkConsistency(accounts);

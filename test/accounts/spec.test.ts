@@ -736,6 +736,17 @@ describe('parseAccountsFile: messages that say what to fix', () => {
     expect(errorOf(text, RRSA_ENV).message).toBe('accounts.0.credentials.roleArn: required');
   });
 
+  it('does not echo an unknown key that looks like a pasted secret', () => {
+    const text = file({
+      name: 'a',
+      cloud: 'alibaba',
+      credentials: { source: 'static', accessKeyId: 'x', accessKeySecret: 'x', Zx9Ab3Secret7Value: 1 },
+    });
+    const message = errorOf(text).message;
+    expect(message).toMatch(/^accounts\.0\.credentials: a key that is not a field name/);
+    expect(message).not.toContain('Zx9Ab3Secret7Value');
+  });
+
   it('names a Huawei projects key that is not a region id', () => {
     const text = file({ ...hwChain('h'), projects: { Beijing_4: PROJECT } });
     expect(errorOf(text).message).toBe('accounts.0.projects.Beijing_4: expected region ids like cn-north-4');
