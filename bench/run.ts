@@ -3,7 +3,8 @@
  * latency, the servers under test, Redis), drives load from separate processes, and prints one
  * table, also written to bench/results.json. Every figure is a ratio to a baseline measured in the
  * same run, because the machine is shared and noisy. Sizes come from BENCH_* variables (see
- * `SIZES`); BENCH_ONLY=queries,jobs,poll,fanout,cluster runs a subset; BENCH_CPU_PROF=1 writes a
+ * `SIZES`); BENCH_ONLY=queries,jobs,poll,fanout,cluster,budget (or the parts as arguments:
+ * `npm run bench -- budget`) runs a subset; BENCH_CPU_PROF=1 writes a
  * .cpuprofile of each measurement window of the servers under test to bench/profiles/ (summarize
  * with `npx tsx bench/profile-summary.ts FILE`).
  */
@@ -22,6 +23,7 @@ import {
 } from '../src/simulator/credentials.js';
 import { Child } from './lib/ipc.js';
 import { callsPerTick, median } from './lib/stats.js';
+import { UNLIMITED_QUOTAS } from '../test/helpers/quota-env.js';
 import { redisReachable, redisServerInstalled, PrivateRedis } from '../test/helpers/redis.js';
 
 const int = (name: string, fallback: number) => {
@@ -48,8 +50,17 @@ const SIZES = {
   replicaJobs: int('BENCH_REPLICA_JOBS', 60),
   replicaSubscriptions: int('BENCH_REPLICA_SUBSCRIPTIONS', 3_000),
   replicaSeconds: int('BENCH_REPLICA_SECONDS', 20),
+  budgetJobs: int('BENCH_BUDGET_JOBS', 100_000),
+  budgetRate: int('BENCH_BUDGET_RATE', 200),
 };
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'queries,jobs,poll,fanout,cluster').split(',').map((s) => s.trim()));
+const PARTS = 'queries,jobs,poll,fanout,cluster,budget';
+const ONLY = new Set(
+  (process.argv.slice(2).join(',') || process.env.BENCH_ONLY || PARTS)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+for (const part of ONLY) if (!PARTS.split(',').includes(part)) throw new Error(`unknown bench part ${part} (${PARTS})`);
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const MIN_POLL_MS = 1_000;
@@ -109,9 +120,8 @@ function serverEnv(
     NODE_ENV: 'production',
     LOG_LEVEL,
     ...liveEnvForSimulator(endpoints),
-    // The fakes are not rate limited and the bench measures the server, not the local limiter.
-    JOBS_RATE_LIMIT_PER_SEC: '10000',
-    JOBS_RATE_LIMIT_BURST: '10000',
+    // The fakes are not rate limited and the bench measures the server, not the quotas.
+    ...UNLIMITED_QUOTAS,
     JOBS_WS_MAX_CONNECTIONS_PER_IP: '100000',
     JOBS_WS_MAX_SUBSCRIPTIONS: '1000',
     JOBS_POLL_MIN_INTERVAL_MS: String(MIN_POLL_MS),
@@ -778,6 +788,77 @@ async function cluster(fakes: Child, endpoints: Record<ProviderName, string>): P
 }
 
 // ---------------------------------------------------------------------------------------------
+// 5. The poll engine alone at scale: many watched jobs under a poll budget, on a virtual clock.
+
+interface BudgetRun {
+  polls: number;
+  mostPerSecond: number;
+  minPollsPerJob: number;
+  maxPollsPerJob: number;
+  setupMs: number;
+  cpuPerPollUs: number;
+  heapPerJob: number;
+}
+
+async function pollBudget(): Promise<void> {
+  const { budgetJobs: n, budgetRate: rate } = SIZES;
+  // Time for every job to be polled twice at the budget's rate, and then some.
+  const simulatedSeconds = Math.ceil((2.2 * n) / rate);
+  const smallJobs = Math.max(rate * 2, Math.floor(n / 100));
+  const child = start('poll-budget', 'poll-budget.ts', {}, ['--expose-gc']);
+  await child.ready;
+  const t0 = Date.now();
+  const r = await child.call<{
+    large: BudgetRun;
+    small: BudgetRun;
+    baselineCpuPerPollUs: number;
+    baselineHeapPerJob: number;
+  }>('run', { jobs: n, ratePerSec: rate, simulatedSeconds, smallJobs });
+  await child.stop();
+  const { large, small } = r;
+  log(
+    `budget: ${large.polls} polls of ${n} jobs in ${simulatedSeconds} s of virtual time (${((Date.now() - t0) / 1000).toFixed(1)} s real); watching them took ${large.setupMs.toFixed(0)} ms`,
+  );
+  const label = `poll budget (${n.toLocaleString('en-US')} watched jobs, ${rate} calls/s, ${simulatedSeconds} s virtual)`;
+  row({
+    figure: `${label}: most calls in any sliding second`,
+    value: large.mostPerSecond,
+    unit: 'calls',
+    baseline: rate,
+    target: '≤ 1.00×',
+    pass: large.mostPerSecond <= rate,
+    note: `${large.polls} polls; baseline: the budget`,
+  });
+  row({
+    figure: '↳ polls per job, least polled job',
+    value: large.minPollsPerJob,
+    unit: 'polls',
+    baseline: (simulatedSeconds * rate) / n,
+    target: '≥ 1, max − min ≤ 1',
+    pass: large.minPollsPerJob >= 1 && large.maxPollsPerJob - large.minPollsPerJob <= 1,
+    note: `most polled job: ${large.maxPollsPerJob}; baseline: the budget's calls shared evenly`,
+  });
+  row({
+    figure: '↳ CPU per poll, engine (scheduling included)',
+    value: large.cpuPerPollUs,
+    unit: 'µs',
+    baseline: r.baselineCpuPerPollUs,
+    target: '—',
+    pass: null,
+    note: `baseline: the same fetcher calls on the same virtual clock without the engine; the engine's own share ≈ ${(large.cpuPerPollUs - r.baselineCpuPerPollUs).toFixed(1)} µs per poll; with ${smallJobs.toLocaleString('en-US')} jobs (as many polls): ${small.cpuPerPollUs.toFixed(1)} µs per poll`,
+  });
+  row({
+    figure: '↳ heap per watched job',
+    value: large.heapPerJob,
+    unit: 'B',
+    baseline: r.baselineHeapPerJob,
+    target: '≤ 1 KB',
+    pass: large.heapPerJob <= 1024,
+    note: 'after full collections, snapshots and keys excluded (they exist either way); baseline: a bare Map of id → key, snapshot, watcher',
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 
 function fmt(v: number | null, unit: string): string {
   if (v === null || Number.isNaN(v)) return '—';
@@ -804,17 +885,20 @@ function table(): string {
 
 async function main(): Promise<void> {
   log(`sizes ${JSON.stringify(SIZES)}`);
-  const fakes = start<{ endpoints: Record<ProviderName, string> }>('fakes', 'fakes.ts', {
-    BENCH_PROVIDER_LATENCY_MS: String(SIZES.latencyMs),
-    BENCH_STEP_MS: String(SIZES.stepMs),
-  });
-  const { endpoints } = await fakes.ready;
-  if (ONLY.has('queries')) await queries(fakes, endpoints);
-  if (ONLY.has('jobs')) await jobs(fakes, endpoints);
-  if (ONLY.has('poll')) await poll(fakes, endpoints);
-  if (ONLY.has('fanout')) await fanoutPhase(fakes, endpoints);
-  if (ONLY.has('cluster')) await cluster(fakes, endpoints);
-  await fakes.stop();
+  if (['queries', 'jobs', 'poll', 'fanout', 'cluster'].some((part) => ONLY.has(part))) {
+    const fakes = start<{ endpoints: Record<ProviderName, string> }>('fakes', 'fakes.ts', {
+      BENCH_PROVIDER_LATENCY_MS: String(SIZES.latencyMs),
+      BENCH_STEP_MS: String(SIZES.stepMs),
+    });
+    const { endpoints } = await fakes.ready;
+    if (ONLY.has('queries')) await queries(fakes, endpoints);
+    if (ONLY.has('jobs')) await jobs(fakes, endpoints);
+    if (ONLY.has('poll')) await poll(fakes, endpoints);
+    if (ONLY.has('fanout')) await fanoutPhase(fakes, endpoints);
+    if (ONLY.has('cluster')) await cluster(fakes, endpoints);
+    await fakes.stop();
+  }
+  if (ONLY.has('budget')) await pollBudget();
   const wallSeconds = (Date.now() - started) / 1000;
   const out = table();
   process.stdout.write(

@@ -66,6 +66,21 @@ export const DEFAULTS = deepFreeze({
     jitter: 0.2,
     /** Pollers due within this window of each other are polled on the same timer tick. */
     batchWindowMs: 50,
+    /** A job just submitted can answer "not found" for a moment (eventual consistency): not final this soon. */
+    notFoundGraceMs: 30_000,
+    /**
+     * Providers with intervals of their own (the others use the pair above). DataWorks: its lower
+     * editions allow 5 QPS and 100 calls a day per account and region, shared with every other caller.
+     */
+    providers: {
+      DATAWORKS: { minIntervalMs: 15_000, maxIntervalMs: 300_000 },
+    },
+    /**
+     * Who goes first while a poll budget cannot poll every job on time: a job's first poll, and a job
+     * expected to end within `endingSoonWithinMs`, rank as if due this much earlier. Bounded head
+     * starts rather than strict priority, so a job kept waiting longer still goes first (none starves).
+     */
+    priority: { firstPollHeadStartMs: 60_000, endingSoonHeadStartMs: 15_000, endingSoonWithinMs: 60_000 },
   },
   credentials: {
     /** A temporary credential is renewed once this fraction of its lifetime has passed. */
@@ -121,9 +136,23 @@ export const DEFAULTS = deepFreeze({
     callDeadlineMs: 20_000,
     breakerThreshold: 5,
     breakerCooldownMs: 30_000,
-    rateLimitPerSec: 50,
-    rateLimitBurst: 50,
     rateLimitMaxWaitMs: 2_000,
+  },
+  /**
+   * Provider quotas per account and region (docs/providers.md, "Quotas and throttling"). DataWorks:
+   * every edition below Enterprise allows 5 QPS over all its APIs, and Basic 100 calls a day,
+   * failures included; Huawei's gateway allows 200/s per API; Alibaba publishes no figure for NLB.
+   */
+  quotas: {
+    providers: {
+      DATAWORKS: { ratePerSec: 5, burst: 1, dailyBudget: 100 },
+      NLB: { ratePerSec: 50, burst: 10, dailyBudget: null },
+      CFW: { ratePerSec: 50, burst: 10, dailyBudget: null },
+      DLI: { ratePerSec: 50, burst: 10, dailyBudget: null },
+      WORKSPACE: { ratePerSec: 50, burst: 10, dailyBudget: null },
+    },
+    /** Where a provider day starts: China Standard Time (UTC+8), the providers' home zone (not documented). */
+    dayStartUtcOffsetMinutes: 480,
   },
 } as const);
 
@@ -141,11 +170,7 @@ export interface ResilienceSettings {
   breakerThreshold: number;
   /** How long an open breaker fails fast before letting a probe through. */
   breakerCooldownMs: number;
-  /** Requests per second per endpoint (Huawei allows 200 per API). */
-  rateLimitPerSec: number;
-  /** Requests allowed back to back after a quiet spell. */
-  rateLimitBurst: number;
-  /** Longest wait for a rate-limit token (never beyond the call's deadline). */
+  /** Longest wait for a call slot under the provider's rate limit (never beyond the call's deadline). */
   rateLimitMaxWaitMs: number;
 }
 
@@ -227,6 +252,12 @@ export interface Config {
     jitter: number;
     /** Pollers due within this window are polled on the same timer tick (no variable). */
     batchWindowMs: number;
+    /** JOB_NOT_FOUND this soon after a poller started, before the job was ever seen, means "not yet". */
+    notFoundGraceMs: number;
+    /** Providers whose intervals differ from the pair above: their own variables, else their DEFAULTS. */
+    providers: Partial<Record<ProviderName, PollIntervals>>;
+    /** Head starts under a saturated poll budget (no variable). */
+    priority: PollPriority;
   };
   /** Bound of every in-memory job cache: the poll engine's finished snapshots, the query caches (no variable). */
   jobCacheMaxEntries: number;
@@ -242,7 +273,16 @@ export interface Config {
    * Redis for multi-replica coordination; null keeps everything in process. `stateTtlMs` (a
    * running job's latest event) and `connectTimeoutMs` have no variable.
    */
-  redis: { url: string; prefix: string; leaseMs: number; stateTtlMs: number; connectTimeoutMs: number } | null;
+  redis: {
+    /** `REDIS_URL` as given; it may carry a password, so it is never logged or echoed. */
+    url: string;
+    /** What the URL names: one server, a Sentinel-managed master, or a Redis Cluster. */
+    target: RedisTarget;
+    prefix: string;
+    leaseMs: number;
+    stateTtlMs: number;
+    connectTimeoutMs: number;
+  } | null;
   /** Shared secret the router must present (`ROUTER_SECRET`); null disables the check. */
   routerSecret: string | null;
   /** What refs may ask for; empty lists allow everything. */
@@ -277,6 +317,23 @@ export interface Config {
   };
   /** Retries, call deadline, circuit breakers and rate limits of provider calls (src/providers/resilience). */
   resilience: Readonly<ResilienceSettings>;
+  /** Provider quotas (src/quotas): the defaults per provider; accounts may override them. */
+  quotas: QuotaSettings;
+}
+
+/** The limits of one provider per account and region (src/quotas/limits.ts). */
+export interface ProviderQuota {
+  /** Most calls in any sliding second. */
+  ratePerSec: number;
+  /** Most calls back to back. */
+  burst: number;
+  /** Calls per provider day; null: none. */
+  dailyBudget: number | null;
+}
+
+export interface QuotaSettings {
+  providers: Readonly<Record<ProviderName, ProviderQuota>>;
+  dayStartUtcOffsetMinutes: number;
 }
 
 export class ConfigError extends Error {
@@ -343,15 +400,24 @@ export function resolveConfig(env: Env): Readonly<Config> {
 
   const accounts = readAccounts(env, mode);
 
-  const poll = {
-    ...DEFAULTS.poll,
+  const pollIntervals = {
     minIntervalMs: read(env, 'JOBS_POLL_MIN_INTERVAL_MS', int(10, 3_600_000), DEFAULTS.poll.minIntervalMs),
     maxIntervalMs: read(env, 'JOBS_POLL_MAX_INTERVAL_MS', int(10, 3_600_000), DEFAULTS.poll.maxIntervalMs),
-    terminalTtlMs: read(env, 'JOBS_TERMINAL_TTL_MS', int(0, 86_400_000), DEFAULTS.poll.terminalTtlMs),
   };
-  if (poll.maxIntervalMs < poll.minIntervalMs) {
-    throw new ConfigError('JOBS_POLL_MAX_INTERVAL_MS', `must be >= JOBS_POLL_MIN_INTERVAL_MS (${poll.minIntervalMs})`);
+  if (pollIntervals.maxIntervalMs < pollIntervals.minIntervalMs) {
+    throw new ConfigError(
+      'JOBS_POLL_MAX_INTERVAL_MS',
+      `must be >= JOBS_POLL_MIN_INTERVAL_MS (${pollIntervals.minIntervalMs})`,
+    );
   }
+  const poll: Config['poll'] = {
+    ...DEFAULTS.poll,
+    ...pollIntervals,
+    terminalTtlMs: read(env, 'JOBS_TERMINAL_TTL_MS', int(0, 86_400_000), DEFAULTS.poll.terminalTtlMs),
+    notFoundGraceMs: read(env, 'JOBS_NOT_FOUND_GRACE_MS', int(0, 3_600_000), DEFAULTS.poll.notFoundGraceMs),
+    providers: readProviderPollIntervals(env, pollIntervals),
+    priority: { ...DEFAULTS.poll.priority },
+  };
 
   const r = DEFAULTS.resilience;
   const resilience: ResilienceSettings = {
@@ -361,8 +427,6 @@ export function resolveConfig(env: Env): Readonly<Config> {
     callDeadlineMs: read(env, 'JOBS_CALL_DEADLINE_MS', int(100, 600_000), r.callDeadlineMs),
     breakerThreshold: read(env, 'JOBS_BREAKER_THRESHOLD', int(1, 1_000), r.breakerThreshold),
     breakerCooldownMs: read(env, 'JOBS_BREAKER_COOLDOWN_MS', int(10, 3_600_000), r.breakerCooldownMs),
-    rateLimitPerSec: read(env, 'JOBS_RATE_LIMIT_PER_SEC', int(1, 10_000), r.rateLimitPerSec),
-    rateLimitBurst: read(env, 'JOBS_RATE_LIMIT_BURST', int(1, 10_000), r.rateLimitBurst),
     rateLimitMaxWaitMs: r.rateLimitMaxWaitMs,
   };
   if (resilience.retryMaxDelayMs < resilience.retryBaseMs) {
@@ -395,6 +459,7 @@ export function resolveConfig(env: Env): Readonly<Config> {
     queryCoalesceMs: read(env, 'JOBS_QUERY_COALESCE_MS', int(0, 60_000), DEFAULTS.queryCoalesceMs),
     wsKeepAliveMs: read(env, 'JOBS_WS_KEEPALIVE_MS', int(0, 600_000), DEFAULTS.wsKeepAliveMs),
     shutdownDelayMs: read(env, 'JOBS_SHUTDOWN_DELAY_MS', int(0, 60_000), DEFAULTS.shutdownDelayMs),
+    quotas: readQuotas(env, mode),
     redis: readRedis(env),
     otel: readOtel(env),
     routerSecret: optional(env, 'ROUTER_SECRET'),
@@ -433,6 +498,48 @@ export function resolveConfig(env: Env): Readonly<Config> {
     resilience: Object.freeze(resilience),
   };
   return Object.freeze(config);
+}
+
+/** A poll interval pair: the interval after a change, and its ceiling while nothing changes. */
+export interface PollIntervals {
+  minIntervalMs: number;
+  maxIntervalMs: number;
+}
+
+/** Head starts (ms) in the queue of a saturated poll budget; see DEFAULTS.poll.priority. */
+export interface PollPriority {
+  firstPollHeadStartMs: number;
+  endingSoonHeadStartMs: number;
+  /** A job whose expected end is at most this far ahead (or past) counts as ending soon. */
+  endingSoonWithinMs: number;
+}
+
+/**
+ * `JOBS_POLL_MIN_INTERVAL_MS_<PROVIDER>` and `JOBS_POLL_MAX_INTERVAL_MS_<PROVIDER>`. What is set
+ * beats any built-in default, and the specific beats the general: a provider's own variables, then
+ * the global pair if either of it is set, then the provider's own default (DEFAULTS.poll.providers),
+ * then the global default. Providers without an entry use the global pair.
+ */
+function readProviderPollIntervals(env: Env, global: PollIntervals): Partial<Record<ProviderName, PollIntervals>> {
+  const isSet = (name: string) => Boolean(env[name]?.trim());
+  const globalSet = isSet('JOBS_POLL_MIN_INTERVAL_MS') || isSet('JOBS_POLL_MAX_INTERVAL_MS');
+  const own: Partial<Record<ProviderName, PollIntervals>> = DEFAULTS.poll.providers;
+  const out: Partial<Record<ProviderName, PollIntervals>> = {};
+  for (const p of PROVIDERS) {
+    const minName = `JOBS_POLL_MIN_INTERVAL_MS_${p}`;
+    const maxName = `JOBS_POLL_MAX_INTERVAL_MS_${p}`;
+    const base = (!globalSet && own[p]) || null;
+    if (!base && !isSet(minName) && !isSet(maxName)) continue;
+    const minIntervalMs = read(env, minName, int(10, 3_600_000), (base ?? global).minIntervalMs);
+    const maxIntervalMs = read(env, maxName, int(10, 3_600_000), (base ?? global).maxIntervalMs);
+    if (maxIntervalMs < minIntervalMs) {
+      throw isSet(maxName)
+        ? new ConfigError(maxName, `must be >= the ${p} minimum (${minIntervalMs})`)
+        : new ConfigError(minName, `must be <= the ${p} maximum (${maxIntervalMs}); set ${maxName} too`);
+    }
+    out[p] = { minIntervalMs, maxIntervalMs };
+  }
+  return out;
 }
 
 /**
@@ -582,10 +689,145 @@ function readOtel(env: Env): Config['otel'] {
     : null;
 }
 
+/**
+ * `JOBS_RATE_LIMIT_<PROVIDER>_PER_SEC`, `_BURST` and `JOBS_DAILY_BUDGET_<PROVIDER>` (`off`: none).
+ * The built-in simulator's fakes enforce no quota and bill nothing, so against them the defaults
+ * are no limit at all (a demo should not stop after 100 DataWorks polls); what is set still applies.
+ */
+const SIMULATOR_QUOTA: ProviderQuota = { ratePerSec: 100_000, burst: 100_000, dailyBudget: null };
+
+function readQuotas(env: Env, mode: JobsMode): QuotaSettings {
+  for (const old of ['JOBS_RATE_LIMIT_PER_SEC', 'JOBS_RATE_LIMIT_BURST']) {
+    if (env[old]?.trim()) {
+      throw new ConfigError(
+        old,
+        `replaced by per-provider limits: ${old.replace('JOBS_RATE_LIMIT_', 'JOBS_RATE_LIMIT_<PROVIDER>_')}`,
+      );
+    }
+  }
+  const providers = {} as Record<ProviderName, ProviderQuota>;
+  for (const p of PROVIDERS) {
+    const d = mode === 'simulator' ? SIMULATOR_QUOTA : DEFAULTS.quotas.providers[p];
+    const ratePerSec = read(env, `JOBS_RATE_LIMIT_${p}_PER_SEC`, int(2, 100_000), d.ratePerSec);
+    const burst = read(env, `JOBS_RATE_LIMIT_${p}_BURST`, int(1, 100_000), Math.min(d.burst, ratePerSec));
+    if (burst > ratePerSec) {
+      throw new ConfigError(`JOBS_RATE_LIMIT_${p}_BURST`, `must be <= JOBS_RATE_LIMIT_${p}_PER_SEC (${ratePerSec})`);
+    }
+    const budget = read<number | 'off' | null>(
+      env,
+      `JOBS_DAILY_BUDGET_${p}`,
+      z.union([z.literal('off'), int(1, 1_000_000_000)]),
+      d.dailyBudget,
+    );
+    providers[p] = { ratePerSec, burst, dailyBudget: budget === 'off' ? null : budget };
+  }
+  return { providers, dayStartUtcOffsetMinutes: DEFAULTS.quotas.dayStartUtcOffsetMinutes };
+}
+
+/** A Redis server or Sentinel address. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** AUTH credentials (Redis ACL user and password); neither set means no AUTH. */
+export interface RedisAuth {
+  username?: string;
+  password?: string;
+}
+
+/**
+ * Where Redis is, as `REDIS_URL` names it ({@link parseRedisUrl}). `tls` (the `rediss` schemes)
+ * applies to every connection: sentinels and data nodes, or every cluster node.
+ */
+export type RedisTarget =
+  /** `redis://` / `rediss://`: handed to ioredis as written (user, password, db number, TLS). */
+  | { mode: 'standalone'; url: string }
+  /** Sentinels to ask where the master of `masterName` is; `sentinelAuth` is for the sentinels themselves. */
+  | {
+      mode: 'sentinel';
+      sentinels: RedisNode[];
+      masterName: string;
+      db: number;
+      tls: boolean;
+      auth: RedisAuth;
+      sentinelAuth: RedisAuth;
+    }
+  /** Seed nodes of a Redis Cluster (database 0 only); the rest of the topology is discovered from them. */
+  | { mode: 'cluster'; nodes: RedisNode[]; tls: boolean; auth: RedisAuth };
+
+const REDIS_URL_FORMS =
+  'expected redis://host:6379, rediss://…, redis+sentinel://host:26379,host2:26379/master-name or redis+cluster://host:6379,host2:6379';
+// scheme, user info, host list, path, query. The user info may not hold a raw @ / ? #: percent-encode them.
+const MULTI_HOST_URL = /^(rediss?)\+(sentinel|cluster):\/\/(?:([^@/?#]*)@)?([^@/?#]+)(\/[^?#]*)?(?:\?([^#]*))?$/;
+const REDIS_HOST = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9._-]+))(?::(\d{1,5}))?$/;
+
+/**
+ * Parses `REDIS_URL`. Error messages never quote the URL or its parts (it may carry a password).
+ * @throws ConfigError for `REDIS_URL`.
+ */
+export function parseRedisUrl(url: string): RedisTarget {
+  const fail = (why: string): never => {
+    throw new ConfigError('REDIS_URL', why);
+  };
+  if (/^rediss?:\/\//.test(url)) return { mode: 'standalone', url };
+  const m = MULTI_HOST_URL.exec(url) ?? fail(REDIS_URL_FORMS);
+  const [, scheme, mode, userInfo, hostList = '', path = '', query = ''] = m;
+  const decode = (part: string, what: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return fail(`the ${what} is not valid percent-encoding`);
+    }
+  };
+  const auth = (info: string | undefined): RedisAuth => {
+    if (info === undefined) return {};
+    const colon = info.indexOf(':');
+    const username = decode(colon < 0 ? info : info.slice(0, colon), 'user name');
+    const password = colon < 0 ? '' : decode(info.slice(colon + 1), 'password');
+    return { ...(username ? { username } : {}), ...(password ? { password } : {}) };
+  };
+  const defaultPort = mode === 'sentinel' ? 26_379 : 6_379;
+  const nodes = hostList.split(',').map((entry, i) => {
+    const h = REDIS_HOST.exec(entry) ?? fail(`host ${i + 1} of the list: expected host, host:port or [ipv6]:port`);
+    const port = h[3] === undefined ? defaultPort : Number(h[3]);
+    if (port < 1 || port > 65_535) fail(`host ${i + 1} of the list: port out of range`);
+    return { host: (h[1] ?? h[2])!, port };
+  });
+  const params = new URLSearchParams(query);
+  const tls = scheme === 'rediss';
+  if (mode === 'cluster') {
+    if (path !== '' && path !== '/') fail('a Redis Cluster has database 0 only: remove the path');
+    for (const name of params.keys()) fail(`unknown parameter ${JSON.stringify(name)} (redis+cluster takes none)`);
+    return { mode: 'cluster', nodes, tls, auth: auth(userInfo) };
+  }
+  const known = ['sentinelUsername', 'sentinelPassword'];
+  for (const name of params.keys()) {
+    if (!known.includes(name)) fail(`unknown parameter ${JSON.stringify(name)} (known: ${known.join(', ')})`);
+  }
+  const [, master = '', db = '0', ...rest] = path.split('/');
+  if (!master || rest.length > 0 || !/^\d{1,2}$/.test(db)) fail('expected the path /master-name or /master-name/db');
+  const sentinelUsername = params.get('sentinelUsername');
+  const sentinelPassword = params.get('sentinelPassword');
+  return {
+    mode: 'sentinel',
+    sentinels: nodes,
+    masterName: decode(master, 'master name'),
+    db: Number(db),
+    tls,
+    auth: auth(userInfo),
+    sentinelAuth: {
+      ...(sentinelUsername ? { username: sentinelUsername } : {}),
+      ...(sentinelPassword ? { password: sentinelPassword } : {}),
+    },
+  };
+}
+
 /** `REDIS_URL` turns on Redis coordination; it then needs `REDIS_PREFIX` (no default, by design). */
 function readRedis(env: Env): Config['redis'] {
-  const url = read(env, 'REDIS_URL', z.string().regex(/^rediss?:\/\//, 'expected redis://host:port or rediss://…'), '');
+  const url = optional(env, 'REDIS_URL');
   if (!url) return null;
+  const target = parseRedisUrl(url);
   const prefix = read(
     env,
     'REDIS_PREFIX',
@@ -600,6 +842,7 @@ function readRedis(env: Env): Config['redis'] {
   return {
     ...DEFAULTS.redis,
     url,
+    target,
     prefix,
     leaseMs: read(env, 'JOBS_LEASE_MS', int(500, 600_000), DEFAULTS.redis.leaseMs),
   };

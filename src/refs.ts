@@ -1,11 +1,12 @@
 /**
  * Turns a client's `JobRef` into a validated {@link JobKey}: picks the account, fills the region
  * and (Huawei) project from the account's configuration or a read-only IAM lookup, and rejects
- * malformed values before any provider call is made.
+ * malformed values, and regions the provider is not offered in, before any provider call is made.
  */
 import { JobError } from './errors.js';
 import { jobIdPattern, jobIdRule } from './job-id-syntax.js';
 import type { AccountDirectory } from './accounts/directory.js';
+import { requireRegion } from './providers/regions.js';
 import { cloudOf, HUAWEI_PROVIDERS, PROVIDERS, type JobKey, type ProviderName } from './providers/types.js';
 import { checkAllowed, type AllowList } from './security/allow-list.js';
 
@@ -76,6 +77,9 @@ async function toJobKey(ref: JobRefInput, defaults: RefDefaults): Promise<JobKey
   if (!REGION_PATTERN.test(region)) {
     throw new JobError('BAD_USER_INPUT', 'region must look like cn-hangzhou or cn-north-4', { provider: ref.provider });
   }
+  // Checked before any call (the project lookup included): a region the service is not offered in
+  // would only fail later as a host that does not resolve (docs/providers.md#regions).
+  requireRegion(ref.provider, region);
   if (!huawei) return { provider: ref.provider, account, region, projectId: null, jobId: ref.jobId };
 
   if (ref.projectId !== null && ref.projectId !== undefined && !HUAWEI_PROJECT_PATTERN.test(ref.projectId)) {

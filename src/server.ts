@@ -1,13 +1,15 @@
 /**
  * The composition root: one HTTP server with GraphQL over HTTP and WebSocket on `/graphql`. Each
- * part in src/app/ builds one subsystem, in this order (docs/architecture.md): telemetry →
- * providers → watching (poll engine, Redis cluster, query job source) → GraphQL → HTTP, WebSocket.
+ * part in src/app/ builds one subsystem, in this order (docs/architecture.md): telemetry → Redis
+ * (coordinator, presence) → providers (with the quotas on Redis) → watching (poll engine, cluster
+ * hub, query job source) → GraphQL → HTTP, WebSocket.
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { buildGraphql } from './app/graphql.js';
 import { buildHttp } from './app/http.js';
 import { buildProviders } from './app/providers.js';
+import { buildRedis } from './app/redis.js';
 import { startTelemetry } from './app/telemetry.js';
 import { buildWatching } from './app/watching.js';
 import { startWebSocket } from './app/websocket.js';
@@ -15,6 +17,7 @@ import type { Config } from './config.js';
 import type { Services } from './context.js';
 import type { Logger } from './logger.js';
 import type { Clock } from './polling/clock.js';
+import { cloudOf } from './providers/types.js';
 import type { Simulator } from './simulator/index.js';
 import type { ConnectHook } from './websocket/graphql-ws-server.js';
 
@@ -52,14 +55,24 @@ export interface RunningServer {
 export async function createServer(config: Readonly<Config>, deps: ServerDeps = {}): Promise<RunningServer> {
   const telemetry = await startTelemetry(config, deps.logger);
   const { logger, metrics } = telemetry;
-  const providers = await buildProviders(config, { logger, metrics, simulator: deps.simulator, now: deps.now });
+  const redis = buildRedis(config, { logger, metrics, replicaId: deps.replicaId });
+  const providers = await buildProviders(config, {
+    logger,
+    metrics,
+    simulator: deps.simulator,
+    now: deps.now,
+    quotaStore: redis && config.redis ? { client: redis.coordinator.client, prefix: config.redis.prefix } : undefined,
+    liveReplicas: redis ? () => redis.presence.count() : undefined,
+  });
   const watching = buildWatching(config, {
     registry: providers.registry,
     logger,
     metrics,
     clock: deps.clock,
     random: deps.random,
-    replicaId: deps.replicaId,
+    redis,
+    budget: providers.budget,
+    accountName: (key) => providers.refDefaults.accounts.nameOf(cloudOf(key.provider), key.account),
   });
   const services: Services = {
     jobs: watching.jobs,

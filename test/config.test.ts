@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULTS, resolveConfig, resolveSimulatorConfig, type Config } from '../src/config.js';
 import { DEFAULT_RESILIENCE } from '../src/providers/resilience/index.js';
+import { PROVIDERS } from '../src/providers/types.js';
 
 describe('resolveConfig', () => {
   it('defaults to the simulator on port 4000 with the documented limits', () => {
@@ -142,6 +143,7 @@ describe('DEFAULTS: every default in one place', () => {
     expect(resolveConfig({}).simulatorStepMs).toBe(DEFAULTS.simulator.stepMs);
   });
 
+  const live = () => resolveConfig({ JOBS_MODE: 'live' });
   /** Each variable of the README's configuration tables, and where its value lands in Config. */
   const DOCUMENTED: Record<string, (c: Config) => unknown> = {
     PORT: (c) => c.port,
@@ -157,8 +159,14 @@ describe('DEFAULTS: every default in one place', () => {
     JOBS_RETRY_MAX_DELAY_MS: (c) => c.resilience.retryMaxDelayMs,
     JOBS_BREAKER_THRESHOLD: (c) => c.resilience.breakerThreshold,
     JOBS_BREAKER_COOLDOWN_MS: (c) => c.resilience.breakerCooldownMs,
-    JOBS_RATE_LIMIT_PER_SEC: (c) => c.resilience.rateLimitPerSec,
-    JOBS_RATE_LIMIT_BURST: (c) => c.resilience.rateLimitBurst,
+    ...Object.fromEntries(
+      PROVIDERS.flatMap((p) => [
+        // The documented defaults are live mode's (the simulator applies no quota unless set).
+        [`JOBS_RATE_LIMIT_${p}_PER_SEC`, () => live().quotas.providers[p].ratePerSec],
+        [`JOBS_RATE_LIMIT_${p}_BURST`, () => live().quotas.providers[p].burst],
+        [`JOBS_DAILY_BUDGET_${p}`, () => live().quotas.providers[p].dailyBudget ?? 'off'],
+      ]),
+    ),
     JOBS_POLL_MIN_INTERVAL_MS: (c) => c.poll.minIntervalMs,
     JOBS_POLL_MAX_INTERVAL_MS: (c) => c.poll.maxIntervalMs,
     JOBS_TERMINAL_TTL_MS: (c) => c.poll.terminalTtlMs,

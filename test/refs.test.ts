@@ -160,3 +160,70 @@ describe('validateJobKey', () => {
     ).toBe('BAD_USER_INPUT');
   });
 });
+
+describe('regions a provider is not offered in (src/providers/regions.ts)', () => {
+  /** Defaults whose project lookup counts its calls: the IAM lookup is a call too. */
+  function counting() {
+    const lookup: ProjectLookup = { projectFor: vi.fn(async () => 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee') };
+    return {
+      lookup,
+      defaults: refDefaults({
+        alibabaRegion: 'cn-hangzhou',
+        huaweiRegion: 'cn-north-4',
+        huaweiProjectId: PROJECT,
+        projects: lookup,
+      }),
+    };
+  }
+
+  it.each([
+    [
+      'a typo',
+      'CFW',
+      'cn-nrth-4',
+      /CFW is not offered in region cn-nrth-4 \(did you mean cn-north-4\?\); CFW regions: /,
+    ],
+    ['a region of the other cloud', 'NLB', 'cn-north-4', /cn-north-4 is a region of Huawei Cloud, but NLB runs on/],
+    ['a region of the other cloud', 'DLI', 'cn-shanghai', /cn-shanghai is a region of Alibaba Cloud, but DLI runs on/],
+    [
+      'Workspace in eu-west-101',
+      'WORKSPACE',
+      'eu-west-101',
+      /WORKSPACE is not offered in region eu-west-101; WORKSPACE regions: af-north-1, /,
+    ],
+    [
+      'a region the service never reached',
+      'CFW',
+      'ru-northwest-2',
+      /CFW is not offered in region ru-northwest-2; CFW regions: /,
+    ],
+  ] as const)(
+    'refuses %s (%s in %s) with BAD_USER_INPUT and makes no lookup',
+    async (_what, provider, region, message) => {
+      const { lookup, defaults: d } = counting();
+      const err = await resolveJobRef({ provider, jobId: 'j', region }, d).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(JobError);
+      expect(err).toMatchObject({ code: 'BAD_USER_INPUT', details: { provider } });
+      expect((err as Error).message).toMatch(message);
+      expect(lookup.projectFor).not.toHaveBeenCalled();
+    },
+  );
+
+  it("refuses an account's default region the provider is not offered in", async () => {
+    const euro = refDefaults({ alibabaRegion: 'cn-hangzhou', huaweiRegion: 'eu-west-0', huaweiProjectId: PROJECT });
+    expect(await codeOf(resolveJobRef({ provider: 'DLI', jobId: 'j' }, euro))).toBeUndefined();
+    const err = await resolveJobRef({ provider: 'CFW', jobId: 'j' }, euro).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^CFW is not offered in region eu-west-0/);
+  });
+
+  it('refuses a global id decoded with a region of the other cloud', async () => {
+    const key = { provider: 'DATAWORKS' as const, account: null, region: 'cn-north-4', projectId: null, jobId: 'j' };
+    expect(await codeOf(validateJobKey(key, defaults))).toBe('BAD_USER_INPUT');
+  });
+
+  it('accepts a DataWorks region served by the central endpoint', async () => {
+    expect(await resolveJobRef({ provider: 'DATAWORKS', jobId: 'j', region: 'cn-qingdao' }, defaults)).toMatchObject({
+      region: 'cn-qingdao',
+    });
+  });
+});

@@ -59,9 +59,19 @@ export type HuaweiCredentialSpec =
   /** env AK/SK → OIDC env → metadata. */
   | { source: 'chain' };
 
+/** An account's own provider limits, over the configuration's defaults (src/quotas). */
+export interface QuotaOverride {
+  ratePerSec?: number;
+  burst?: number;
+  /** null: no daily budget for this account. */
+  dailyBudget?: number | null;
+}
+
 interface AccountCommon {
   /** What `JobRef.account` names: 1-32 of a-z 0-9 -. */
   name: string;
+  /** Per provider of the account's cloud, e.g. `{ DATAWORKS: { ratePerSec: 50, dailyBudget: null } }`. */
+  quotas?: Readonly<Partial<Record<string, QuotaOverride>>>;
   /** Used when a ref names no account (at most one per cloud). */
   default: boolean;
   /** Region a ref without one gets; null: refs must name a region. */
@@ -95,8 +105,8 @@ export interface AccountPatterns {
 
 type Env = Record<string, string | undefined>;
 
-/** What a field name looks like: short camelCase words, never a key id, secret or token. */
-const FIELD_NAME = /^[a-z][a-zA-Z]{0,31}$/;
+/** What a field name looks like: short camelCase words or a provider name, never a key id, secret or token. */
+const FIELD_NAME = /^(?:[a-z][a-zA-Z]{0,31}|DATAWORKS|NLB|CFW|DLI|WORKSPACE)$/;
 
 export class AccountsFileError extends Error {
   override readonly name = 'AccountsFileError';
@@ -299,17 +309,31 @@ function fileSchema(env: Env, patterns: AccountPatterns) {
     z.object({ source: z.literal('metadata') }).strict(),
     z.object({ source: z.literal('chain') }).strict(),
   ]);
+  const quota = z
+    .object({
+      ratePerSec: z.number().int().min(2).max(100_000).optional(),
+      burst: z.number().int().min(1).max(100_000).optional(),
+      dailyBudget: z.number().int().min(1).max(1_000_000_000).nullable().optional(),
+    })
+    .strict()
+    .refine((q) => q.burst === undefined || q.ratePerSec === undefined || q.burst <= q.ratePerSec, {
+      message: 'burst must be <= ratePerSec',
+    });
+  const quotasOf = (providers: [string, ...string[]]) => z.partialRecord(z.enum(providers), quota).optional();
   const common = {
     name: z.string().regex(ACCOUNT_NAME_PATTERN, 'expected 1-32 characters of a-z, 0-9 and -'),
     default: z.boolean().default(false),
     defaultRegion: z.string().regex(patterns.region, 'expected a region id like cn-hangzhou').nullable().default(null),
   };
   const account = z.discriminatedUnion('cloud', [
-    z.object({ ...common, cloud: z.literal('alibaba'), credentials: alibaba }).strict(),
+    z
+      .object({ ...common, cloud: z.literal('alibaba'), quotas: quotasOf(['DATAWORKS', 'NLB']), credentials: alibaba })
+      .strict(),
     z
       .object({
         ...common,
         cloud: z.literal('huawei'),
+        quotas: quotasOf(['CFW', 'DLI', 'WORKSPACE']),
         // Keys checked by hand: zod reports a bad record key only as "Invalid key in record".
         projects: z
           .record(z.string(), z.string().regex(patterns.project, 'expected 32 lowercase hex characters'))

@@ -4,6 +4,7 @@
  * per-provider bulkhead, Huawei project discovery, and their metrics and log lines. Nothing here
  * knows about GraphQL.
  */
+import type { Cluster, Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -21,6 +22,9 @@ import { ProjectDiscovery } from '../credentials/project-discovery.js';
 import type { CredentialHealth, CredentialSource } from '../credentials/refreshing.js';
 import type { AlibabaCredentials, HuaweiAuth, ProviderClient } from '../providers/types.js';
 import type { RefDefaults } from '../refs.js';
+import { SharedCallBudget } from '../quotas/call-budget.js';
+import type { QuotaLimits } from '../quotas/limits.js';
+import type { BudgetScope } from '../providers/resilience/call-budget.js';
 import { SIMULATOR_ACCOUNTS } from '../simulator/credentials.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 
@@ -33,6 +37,8 @@ export interface ProviderLayer {
   configured(): Record<ProviderName, boolean>;
   /** Each account's credential state, by `cloud/name` (readiness; no secret in it). */
   accountHealth(): Record<string, CredentialHealth>;
+  /** The provider quotas every call draws from (the poll engine plans with them too). */
+  budget: SharedCallBudget;
   close(): Promise<void>;
 }
 
@@ -43,6 +49,10 @@ export interface ProviderLayerOptions {
   simulator?: Simulator | undefined;
   /** Signing clock. */
   now?: (() => Date) | undefined;
+  /** Shared quota counters (the coordinator's Redis connection); absent: this process's own. */
+  quotaStore?: { client: Redis | Cluster; prefix: string } | undefined;
+  /** Replicas last seen alive, for each one's share of the quotas while Redis is away. */
+  liveReplicas?: (() => number) | undefined;
 }
 
 export async function buildProviders(config: Readonly<Config>, o: ProviderLayerOptions): Promise<ProviderLayer> {
@@ -75,7 +85,27 @@ export async function buildProviders(config: Readonly<Config>, o: ProviderLayerO
     Object.fromEntries(accounts.filter((a) => a.default).map((a) => [a.cloud, a.name])),
   );
 
-  const clientsOf = (source: AnyCredentialSource | undefined, cloud: 'alibaba' | 'huawei') =>
+  // Quotas per provider, account and region: the configuration's defaults under each account's own.
+  const overrides = new Map(accounts.map((a) => [a.name, a.quotas ?? {}]));
+  const budget = new SharedCallBudget({
+    limitsOf: (scope: BudgetScope): QuotaLimits => ({
+      ...config.quotas.providers[scope.provider],
+      ...overrides.get(scope.account)?.[scope.provider],
+    }),
+    dayStartUtcOffsetMinutes: config.quotas.dayStartUtcOffsetMinutes,
+    redis: o.quotaStore ?? null,
+    ...(o.liveReplicas ? { liveReplicas: o.liveReplicas } : {}),
+    onDailyUse: ({ scope, used, budget: limit }) => {
+      o.metrics.quotaDailyUsed.set(scope, used);
+      o.metrics.quotaDailyBudget.set(scope, limit);
+    },
+    onShared: (available) => {
+      if (available) o.logger.info({ quotas: 'shared' }, 'quota counters shared through Redis again');
+      else
+        o.logger.warn({ quotas: 'local' }, 'quota counters unreachable: this replica keeps to its share of each limit');
+    },
+  });
+  const clientsOf = (account: string, source: AnyCredentialSource | undefined, cloud: 'alibaba' | 'huawei') =>
     createClients({
       transport,
       alibaba: cloud === 'alibaba' && source ? (source as CredentialSource<AlibabaCredentials>) : null,
@@ -83,13 +113,13 @@ export async function buildProviders(config: Readonly<Config>, o: ProviderLayerO
       endpoints,
       workspaceApi: config.workspaceApi,
       ...(o.now ? { now: o.now } : {}),
-      resilience: { ...config.resilience, onEvent: (e) => reportResilience(e, o) },
+      resilience: { ...config.resilience, budget, account, onEvent: (e) => reportResilience(e, o) },
     });
   // One set of clients per account: its own credential, breakers and rate-limit buckets.
   const defaults: Partial<Record<ProviderName, ProviderClient>> = {};
   const named = new Map<string, Partial<Record<ProviderName, ProviderClient>>>();
   for (const a of accounts) {
-    const clients = clientsOf(sources.get(sourceKey(a.cloud, a.name)), a.cloud);
+    const clients = clientsOf(a.name, sources.get(sourceKey(a.cloud, a.name)), a.cloud);
     if (directory.defaultOf(a.cloud)?.name === a.name) Object.assign(defaults, clients);
     else named.set(a.name, clients);
   }
@@ -133,6 +163,7 @@ export async function buildProviders(config: Readonly<Config>, o: ProviderLayerO
     refDefaults: { accounts: directory, projects, allow: config.allow },
     configured: () =>
       Object.fromEntries(PROVIDERS.map((p) => [p, registry.isConfigured(p)])) as Record<ProviderName, boolean>,
+    budget,
     accountHealth: () =>
       Object.fromEntries([...sources].map(([key, source]) => [key.replace(':', '/'), source.health()])),
     async close() {

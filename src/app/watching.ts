@@ -3,11 +3,9 @@
  * Redis coordinator and cluster hub (one poller per job in the cluster); plus the query path's job
  * source, which reuses what pollers observed within the freshness window.
  */
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Config } from '../config.js';
 import { ClusterHub } from '../coordination/cluster-hub.js';
-import { RedisCoordinator } from '../coordination/redis-coordinator.js';
+import type { RedisCoordinator } from '../coordination/redis-coordinator.js';
 import { JobSource } from '../loaders/job-source.js';
 import type { JobWatchSource, Observation, WatchedJobs } from '../polling/ports.js';
 import type { Logger } from '../logger.js';
@@ -15,6 +13,10 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../polling/clock.js';
 import { PollEngine } from '../polling/engine.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { BudgetScope } from '../providers/resilience/call-budget.js';
+import type { JobKey, ProviderJob } from '../providers/types.js';
+import type { SharedCallBudget } from '../quotas/call-budget.js';
+import type { RedisSide } from './redis.js';
 
 export interface Watching {
   engine: PollEngine;
@@ -37,9 +39,19 @@ export interface WatchingOptions {
   clock?: Clock | undefined;
   /** Random source for poll jitter. */
   random?: (() => number) | undefined;
-  /** Names this replica in Redis leases. @default hostname-pid-random */
-  replicaId?: string | undefined;
+  /** With REDIS_URL: the Redis side built before (src/app/redis.ts). */
+  redis?: RedisSide | null | undefined;
+  /** The provider quotas polls are planned within (absent: polls are not budgeted). */
+  budget?: SharedCallBudget | undefined;
+  /** The configured name of a key's account (null in a key: the cloud's default). */
+  accountName?: ((key: JobKey) => string) | undefined;
 }
+
+/**
+ * The part of each quota polls may plan to use: the rest is headroom for queries, which draw from
+ * the same counters (src/quotas).
+ */
+const POLL_SHARE = 0.8;
 
 export function buildWatching(config: Readonly<Config>, o: WatchingOptions): Watching {
   const clock = o.clock ? { clock: o.clock } : {};
@@ -52,11 +64,16 @@ export function buildWatching(config: Readonly<Config>, o: WatchingOptions): Wat
     growth: config.poll.growth,
     jitter: config.poll.jitter,
     tickWindowMs: config.poll.batchWindowMs,
+    providerIntervals: config.poll.providers,
+    notFoundGraceMs: config.poll.notFoundGraceMs,
+    priority: config.poll.priority,
+    ...(o.budget ? { pollBudget: pollBudget(o.budget, o) } : {}),
+    expectedEndOf,
     ...clock,
     ...(o.random ? { random: o.random } : {}),
     onTransition: (job) => o.metrics.transitions.inc({ provider: job.provider, state: job.state }),
   });
-  const cluster = config.redis ? buildCluster(config, config.redis, engine, o) : null;
+  const cluster = config.redis && o.redis ? buildCluster(config, config.redis, engine, o.redis, o) : null;
   const hub = cluster?.hub;
   const watched: WatchedJobs = {
     latest: (id) => fresher(engine.latest(id), hub?.latest(id)),
@@ -79,7 +96,7 @@ export function buildWatching(config: Readonly<Config>, o: WatchingOptions): Wat
     async stop() {
       engine.stop();
       await cluster?.hub.stop();
-      await cluster?.coordinator.close();
+      await o.redis?.stop();
     },
   };
 }
@@ -88,29 +105,51 @@ function buildCluster(
   config: Readonly<Config>,
   redis: NonNullable<Config['redis']>,
   engine: PollEngine,
+  side: RedisSide,
   o: WatchingOptions,
 ) {
-  o.metrics.redisUp.set(0);
-  const coordinator = new RedisCoordinator({
-    url: redis.url,
-    prefix: redis.prefix,
-    connectTimeoutMs: redis.connectTimeoutMs,
-    onHealth: (healthy) => {
-      o.metrics.redisUp.set(healthy ? 1 : 0);
-      if (healthy) o.logger.info({ redis: 'up' }, 'redis connections ready');
-      else o.logger.warn({ redis: 'down' }, 'redis unreachable: subscriptions poll locally until it returns');
-    },
-  });
   const hub = new ClusterHub({
     engine,
-    coordinator,
-    replicaId: o.replicaId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    coordinator: side.coordinator,
+    replicaId: side.replicaId,
     leaseMs: redis.leaseMs,
     stateTtlMs: redis.stateTtlMs,
     terminalTtlMs: config.poll.terminalTtlMs,
     ...(o.clock ? { clock: o.clock } : {}),
   });
-  return { hub, coordinator };
+  return { hub, coordinator: side.coordinator };
+}
+
+/**
+ * What the engine may spend per quota scope: this replica's share of the rate (the quota is the
+ * cluster's; with Redis each replica polls the jobs it leases), and never more than the day's
+ * budget spread over the day, so polling alone never spends a daily budget.
+ */
+function pollBudget(budget: SharedCallBudget, o: WatchingOptions) {
+  const scopes = new Map<string, BudgetScope>();
+  return {
+    scopeOf(key: JobKey): string {
+      const scope = { provider: key.provider, account: o.accountName?.(key) ?? 'default', region: key.region };
+      const id = `${scope.provider}:${scope.account}:${scope.region}`;
+      if (!scopes.has(id)) scopes.set(id, scope);
+      return id;
+    },
+    callsPerSec(id: string): number {
+      const scope = scopes.get(id);
+      if (!scope) return Infinity;
+      const replicas = Math.max(1, o.redis?.presence.count() ?? 1);
+      const daily = budget.limits(scope).dailyBudget;
+      const rate = budget.sustainedPerSec(scope) / replicas;
+      return POLL_SHARE * (daily === null ? rate : Math.min(rate, daily / 86_400 / replicas));
+    },
+  };
+}
+
+/** Workspace says when a job should end: such jobs are polled first when the budget is tight. */
+function expectedEndOf(job: ProviderJob): number | null {
+  if (job.provider !== 'WORKSPACE' || !('expectedEndTime' in job) || !job.expectedEndTime) return null;
+  const t = new Date(job.expectedEndTime as Date | string).getTime();
+  return Number.isFinite(t) ? t : null;
 }
 
 /** The more recent of two observations of a job (the local poller's, the cluster's). */

@@ -16,6 +16,8 @@ export interface Metrics {
   pollersActive: Gauge;
   transitions: Counter<'provider' | 'state'>;
   credentialRenewals: Counter<'account' | 'outcome'>;
+  quotaDailyUsed: Gauge<'provider' | 'account' | 'region'>;
+  quotaDailyBudget: Gauge<'provider' | 'account' | 'region'>;
   accountCredentialsUp: Gauge<'account'>;
   redisUp: Gauge;
 }
@@ -78,6 +80,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'jobs_credential_renewals_total',
       help: 'Temporary credentials obtained or renewed (STS, IAM, metadata), by account (cloud/name) and outcome (ok or the error code)',
       labelNames: ['account', 'outcome'],
+      registers,
+    }),
+    quotaDailyUsed: new Gauge({
+      name: 'jobs_quota_daily_used',
+      help: "Calls counted against today's daily budget, by provider, account and region (cluster-wide with Redis)",
+      labelNames: ['provider', 'account', 'region'],
+      registers,
+    }),
+    quotaDailyBudget: new Gauge({
+      name: 'jobs_quota_daily_budget',
+      help: 'The daily budget of calls, by provider, account and region',
+      labelNames: ['provider', 'account', 'region'],
       registers,
     }),
     accountCredentialsUp: new Gauge({

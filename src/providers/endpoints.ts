@@ -1,38 +1,27 @@
 /**
- * Endpoint hosts per provider and region (docs/providers.md#endpoints), or a configured override
- * (`JOBS_ENDPOINT_<PROVIDER>`, a base URL where `{region}` is substituted).
+ * Endpoint hosts per provider and region (docs/providers.md#endpoints, the tables in ./regions.ts),
+ * or a configured override (`JOBS_ENDPOINT_<PROVIDER>`, a base URL where `{region}` is substituted).
  */
+import { hostFor, requireRegion } from './regions.js';
 import type { ProviderName } from './types.js';
 
 /**
- * Workspace App Streaming is served from `appstream.*` in these regions, `workspace.*` elsewhere
- * (SDK region table).
+ * The documented default base URL of a provider in a region: the SDK table's host, which for some
+ * DataWorks regions is the central `dataworks.aliyuncs.com`, and for Workspace `appstream.*` or
+ * `workspace.*` depending on the region.
+ * @throws JobError BAD_USER_INPUT when the provider is not offered in the region (refs are checked
+ *   before any call; this guards callers that build keys themselves).
  */
-const APPSTREAM_REGIONS = new Set(['cn-north-4', 'cn-east-3', 'cn-south-1', 'cn-north-9', 'cn-southwest-2']);
-
-/** Huawei's EU sovereign region lives under its own domain. */
-function huaweiDomain(region: string): string {
-  return region === 'eu-west-101' ? 'myhuaweicloud.eu' : 'myhuaweicloud.com';
-}
-
-/** The documented default base URL of a provider in a region. */
 export function defaultEndpoint(provider: ProviderName, region: string): string {
-  switch (provider) {
-    case 'DATAWORKS':
-      // Not the SDK's fallback rule, which would give the wrong `dataworks-public.*` host.
-      return `https://dataworks.${region}.aliyuncs.com`;
-    case 'NLB':
-      return `https://nlb.${region}.aliyuncs.com`;
-    case 'CFW':
-      return `https://cfw.${region}.${huaweiDomain(region)}`;
-    case 'DLI':
-      return `https://dli.${region}.${huaweiDomain(region)}`;
-    case 'WORKSPACE':
-      return `https://${APPSTREAM_REGIONS.has(region) ? 'appstream' : 'workspace'}.${region}.${huaweiDomain(region)}`;
-  }
+  requireRegion(provider, region);
+  return `https://${hostFor(provider, region)!}`;
 }
 
-/** Base URL for a call: the override with `{region}` filled in, or the documented default. */
+/**
+ * Base URL for a call: the override with `{region}` filled in, or the documented default. An
+ * override is taken as given (a VPC endpoint, a proxy, the simulator); the region was checked
+ * against the provider's table when the ref was resolved.
+ */
 export function resolveEndpoint(provider: ProviderName, region: string, override?: string): URL {
   const base = override ? override.replaceAll('{region}', region) : defaultEndpoint(provider, region);
   return new URL(base.endsWith('/') ? base : `${base}/`);

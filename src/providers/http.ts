@@ -4,6 +4,7 @@
  * leave as {@link JobError}s with transport codes; provider-specific error bodies are mapped by
  * each provider's own module.
  */
+import type { LookupFunction } from 'node:net';
 import { Agent, errors as undiciErrors } from 'undici';
 import { DEFAULTS, type HttpSettings } from '../config.js';
 import { JobError } from '../errors.js';
@@ -26,17 +27,22 @@ export interface HttpResponse {
 export interface HttpTransportOptions extends Partial<HttpSettings> {
   /** Whole attempt, connect to last byte (config `providerDeadlineMs`). */
   deadlineMs?: number;
+  /** Test seam: the DNS lookup sockets use. @default dns.lookup */
+  lookup?: LookupFunction;
 }
 
-const CONNECTION_ERRORS = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
+/**
+ * Connection failures that may clear by themselves. `EAI_AGAIN` is the resolver failing for now
+ * (a DNS server timing out or answering SERVFAIL): asking again later can work.
+ */
+const CONNECTION_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * The resolver's definite answer that the host has no address (NXDOMAIN, or no A/AAAA record): a
+ * region the service is not offered in, or a mistyped endpoint override. Asking again cannot help,
+ * and it says nothing about the provider's health (docs/providers.md#regions).
+ */
+const HOST_UNKNOWN = 'ENOTFOUND';
 
 export class HttpTransport {
   readonly #agent: Agent;
@@ -52,7 +58,7 @@ export class HttpTransport {
     this.#bodyTimeoutMs = o.bodyTimeoutMs;
     this.#maxBodyBytes = o.maxBodyBytes;
     this.#agent = new Agent({
-      connect: { timeout: o.connectTimeoutMs },
+      connect: { timeout: o.connectTimeoutMs, ...(options.lookup ? { lookup: options.lookup } : {}) },
       connections: o.connectionsPerOrigin,
       keepAliveTimeout: o.keepAliveTimeoutMs,
     });
@@ -60,7 +66,7 @@ export class HttpTransport {
 
   /**
    * Sends one request and reads the whole body. `provider` only labels errors.
-   * @throws JobError PROVIDER_TIMEOUT | PROVIDER_UNAVAILABLE | PROVIDER_BAD_RESPONSE
+   * @throws JobError PROVIDER_TIMEOUT | PROVIDER_UNAVAILABLE | PROVIDER_MISCONFIGURED | PROVIDER_BAD_RESPONSE
    */
   async send(provider: string, req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
     const deadline = AbortSignal.timeout(this.#deadlineMs);
@@ -117,6 +123,15 @@ function toTransportError(provider: string, err: unknown, deadlineHit: boolean, 
     return new JobError('PROVIDER_TIMEOUT', `${provider} did not answer in time`, { provider }, { cause: err });
   }
   const code = (err as { code?: string }).code;
+  if (code === HOST_UNKNOWN) {
+    // No host in the message: an override may name an internal one, and clients see this text.
+    return new JobError(
+      'PROVIDER_MISCONFIGURED',
+      `${provider} endpoint host does not resolve (${HOST_UNKNOWN}): check the region, and the endpoint override if one is set`,
+      { provider },
+      { cause: err },
+    );
+  }
   if (err instanceof undiciErrors.SocketError || (code && CONNECTION_ERRORS.has(code))) {
     return new JobError(
       'PROVIDER_UNAVAILABLE',

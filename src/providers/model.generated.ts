@@ -79,7 +79,11 @@ export type DataWorksJob = CloudJob & {
   completed: Maybe<Scalars['Boolean']['output']>;
   /** `CreateTime` (sent as epoch milliseconds). */
   createTime: Maybe<Scalars['DateTime']['output']>;
-  /** `Error`: the failure message. */
+  /**
+   * `Error`: the failure message the provider sent; null when it sent none. The docs define it only for
+   * failed jobs, so a non-null `error` next to state SUCCEEDED (`Status` "Success") marks a success that
+   * is not clean: read the message before relying on the result.
+   */
   error: Maybe<Scalars['String']['output']>;
   finishedAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
@@ -231,6 +235,17 @@ export type JobStatusChange = {
   at: Scalars['DateTime']['output'];
   /** The job as polled at `at` (select provider fields with inline fragments). */
   job: Job;
+  /**
+   * When the job is planned to be polled next: later than usual while its provider quota is stretched
+   * over many jobs, or until a spent daily budget resets. Null on the last event, and when another
+   * replica polls the job.
+   */
+  nextPollAt: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * When this service last fetched the job in this state: how fresh the event is (on a late
+   * subscriber's first event, when the snapshot was fetched, not when it was delivered).
+   */
+  observedAt: Scalars['DateTime']['output'];
   /** The provider's raw status before this change; null on the first event. */
   previousRawStatus: Maybe<Scalars['String']['output']>;
   /** Null on the first event of a job (its current snapshot when the subscription started). */

@@ -22,6 +22,8 @@ export const SUMMARIES = {
   rejected: 'rejected the request',
   malformedRequest: 'rejected the request as malformed (check the endpoint)',
   noSuchApi: 'has no such API at this endpoint; check the endpoint override, region and API version',
+  notInRegion: 'does not offer this API in this region; check the region',
+  quotaExhausted: 'reported that the call quota for this API is used up',
   unavailable: 'is unavailable',
   unreadable: 'answered with an unreadable error',
   unexpected: 'sent an unexpected response',
@@ -37,8 +39,8 @@ export const DEFAULT_SUMMARY: Readonly<Record<ErrorCode, Summary>> = {
   PROVIDER_AUTH_FAILED: 'authFailed',
   PROVIDER_FORBIDDEN: 'forbidden',
   PROVIDER_THROTTLED: 'throttled',
-  PROVIDER_QUOTA_EXHAUSTED: 'throttled',
-  PROVIDER_MISCONFIGURED: 'unavailable',
+  PROVIDER_QUOTA_EXHAUSTED: 'quotaExhausted',
+  PROVIDER_MISCONFIGURED: 'noSuchApi',
   PROVIDER_UNAVAILABLE: 'unavailable',
   PROVIDER_TIMEOUT: 'unavailable',
   PROVIDER_BAD_RESPONSE: 'unexpected',
@@ -70,6 +72,8 @@ export interface ProviderFailure {
   /** Already passed through {@link safeIdentifier}. */
   requestId: string | null;
   retryAfterMs?: number | undefined;
+  /** When an exhausted provider quota resets (ISO 8601), when the answer says. */
+  resetsAt?: string | undefined;
 }
 
 /** The one way a provider's error answer becomes a {@link JobError}: `<PROVIDER> <summary>: HTTP <status> (<code>)`. */
@@ -78,6 +82,7 @@ export function providerError(f: ProviderFailure): JobError {
   if (f.providerCode !== null) details.providerCode = f.providerCode;
   if (f.requestId !== null) details.requestId = f.requestId;
   if (f.retryAfterMs !== undefined) details.retryAfterMs = f.retryAfterMs;
+  if (f.resetsAt !== undefined) details.resetsAt = f.resetsAt;
   const codePart = f.providerCode !== null ? ` (${f.providerCode})` : '';
   return new JobError(f.errorCode, `${f.provider} ${SUMMARIES[f.summary]}: HTTP ${f.status}${codePart}`, details);
 }

@@ -18,6 +18,7 @@ function extensionsOf(err: JobError): Record<string, unknown> {
   if (d.requestId) ext.providerRequestId = d.requestId;
   if (d.httpStatus) ext.providerHttpStatus = d.httpStatus;
   if (d.retryAfterMs !== undefined) ext.retryAfterMs = d.retryAfterMs;
+  if (d.resetsAt) ext.resetsAt = d.resetsAt;
   return ext;
 }
 

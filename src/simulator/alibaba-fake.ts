@@ -45,6 +45,59 @@ export interface AlibabaApiSpec {
 /** The window the gateway allows between `x-acs-date` and its own clock. */
 const MAX_SKEW_MS = 15 * 60_000;
 
+/**
+ * Error answers the providers document, to script with `enqueueAnswers` (status and message as
+ * documented; the fake adds `RequestId`, `HostId` and `x-acs-request-id`). DataWorks' public error
+ * codes (docs/providers.md#dataworks-getjobstatus) send throttling as HTTP 429; the POP gateway in
+ * general sends it as 400 (docs/providers.md#alibaba-pop-gateway).
+ */
+export const DOCUMENTED_ALIBABA_ERRORS = {
+  'Throttling.User': { status: 429, message: 'Your request is too frequent. Try again later.' },
+  'Throttling.Api': { status: 429, message: 'The request for this resource has exceeded your available limit.' },
+  'Throttling.Api.Risk': {
+    status: 429,
+    message: 'The request for this resource has exceeded your daily available limit.',
+  },
+  'Throttling.Resource': {
+    status: 429,
+    message: 'the number of API calls that you can make has reached the upper limit.',
+  },
+  'Throttling.System': { status: 429, message: 'The DataWorks system is busy. Try again later.' },
+  'Forbidden.Not.Server': {
+    status: 500,
+    message: 'The dataworksAPI service is not available in this area. Please try it in another area.',
+  },
+  'InternalError.System': { status: 500, message: 'An internal system error occurred. Try again later.' },
+  SystemBusy: { status: 400, message: 'System is busy, please try again later.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+/** A documented error answer for `enqueueAnswers`, optionally with extra headers (`x-acs-retry-after`). */
+export function scriptedAlibabaError(
+  code: keyof typeof DOCUMENTED_ALIBABA_ERRORS,
+  headers: Record<string, string> = {},
+): FakeReply {
+  const { status, message } = DOCUMENTED_ALIBABA_ERRORS[code];
+  return { status, headers, body: { Code: code, Message: message } };
+}
+
+/** A scripted answer with this request's ids, as the gateway would send it. */
+function stamped(reply: FakeReply, ctx: AlibabaCallContext, product: string): FakeReply {
+  const body = reply.body;
+  const isError = reply.status >= 400 && typeof body === 'object' && body !== null && 'Code' in body;
+  const ids = isError
+    ? {
+        RequestId: ctx.requestId,
+        HostId: ctx.host,
+        Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(String((body as { Code: unknown }).Code))}&product=${product}&requestId=${ctx.requestId}`,
+      }
+    : { RequestId: ctx.requestId };
+  return {
+    ...reply,
+    headers: { 'x-acs-request-id': ctx.requestId, ...reply.headers },
+    body: typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...ids, ...body } : body,
+  };
+}
+
 /** Request ids look like the doc examples: upper-case UUIDs. */
 export function newAlibabaRequestId(): string {
   return randomUUID().toUpperCase();
@@ -146,8 +199,11 @@ export function createAlibabaFake(spec: AlibabaApiSpec, options: AlibabaFakeOpti
     }
     const jobId = req.query.get('JobId');
     if (!jobId) return fail(400, 'MissingJobId', 'JobId is mandatory for this action.');
+    const scripted = server.takeAnswer();
+    if (scripted) return stamped(scripted, ctx, spec.product);
     return spec.answer(jobId, ctx);
   };
 
-  return new FakeProviderServer(spec.name, handle);
+  const server = new FakeProviderServer(spec.name, handle);
+  return server;
 }

@@ -1,8 +1,10 @@
 /**
  * A loopback HTTP server that plays one provider API. It records every request, can be scripted
- * to answer the next requests with faults (status + body, a hang, a reset connection), and hands
- * the rest to the provider's handler. The built-in simulator (`JOBS_MODE=simulator`) and the test
- * suite use the same servers.
+ * to answer the next requests with faults (status + body, a hang, a reset connection) before
+ * anything else looks at them, or with answers that the provider's gateway gives only once a
+ * request has passed its checks (documented API errors, unusual bodies), and hands the rest to the
+ * provider's handler. The built-in simulator (`JOBS_MODE=simulator`) and the test suite use the
+ * same servers.
  */
 import { DEFAULTS } from '../config.js';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
@@ -44,6 +46,7 @@ export class FakeProviderServer {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   readonly #faults: FakeFault[] = [];
+  readonly #answers: FakeReply[] = [];
   readonly #handler: FakeHandler;
   /** Every request received, oldest first (kept to the last 10 000). */
   readonly requests: FakeRequest[] = [];
@@ -110,8 +113,24 @@ export class FakeProviderServer {
     this.#faults.push(...faults);
   }
 
+  /**
+   * The next requests that pass the provider's own checks (signature, clock, nonce, route) get
+   * these answers, in order, instead of the job's: a request the gateway refuses leaves them
+   * queued. The vendor fakes stamp request ids on them (see `takeAnswer`).
+   */
+  enqueueAnswers(...answers: FakeReply[]): void {
+    this.#answers.push(...answers);
+  }
+
+  /** For the vendor gateways: the next scripted answer, once a request has passed their checks. */
+  takeAnswer(): FakeReply | undefined {
+    return this.#answers.shift();
+  }
+
+  /** Forgets scripted faults and answers alike. */
   clearFaults(): void {
     this.#faults.length = 0;
+    this.#answers.length = 0;
   }
 
   /** Forget recorded requests (counts start again from zero). */

@@ -43,6 +43,27 @@ export function huaweiError(status: number, code: string, msg: string): FakeRepl
   return { status, body: { error_code: code, error_msg: msg } };
 }
 
+/**
+ * Error answers the services and the gateway document, to script with `enqueueAnswers`: the DLI
+ * and CFW error-code pages (docs/providers.md#dli-job-status, #cfw-jobs; the pages give status and
+ * a short description, which the messages here paraphrase) and the gateway's APIGW.0101.
+ */
+export const DOCUMENTED_HUAWEI_ERRORS = {
+  'APIGW.0101': { status: 404, message: 'The API does not exist or has not been published in the environment' },
+  'CFW.00109004': { status: 400, message: 'HTTP request error.' },
+  'DLI.0009': { status: 400, message: 'System limit reached.' },
+  'DLI.0012': { status: 400, message: 'The resource object is unavailable.' },
+  'DLI.0016': { status: 400, message: 'Identity or role error.' },
+  'DLI.0019': { status: 400, message: 'The task timed out.' },
+  'DLI.0999': { status: 400, message: 'Server system error.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+/** A documented error answer for `enqueueAnswers` (the fake adds `request_id` and `X-Request-Id`). */
+export function scriptedHuaweiError(code: keyof typeof DOCUMENTED_HUAWEI_ERRORS): FakeReply {
+  const { status, message } = DOCUMENTED_HUAWEI_ERRORS[code];
+  return huaweiError(status, code, message);
+}
+
 function decode(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -126,8 +147,8 @@ export function createHuaweiFake(
   options: HuaweiFakeOptions,
   routes: readonly HuaweiRoute[],
 ): FakeProviderServer {
-  return new FakeProviderServer(name, (req) => {
-    const reply = answer(req, options, routes);
+  const server = new FakeProviderServer(name, (req) => {
+    const reply = answer(req, options, routes, () => server.takeAnswer());
     const requestId = newRequestId();
     const body =
       reply.body !== null && typeof reply.body === 'object' && 'error_code' in reply.body
@@ -135,15 +156,21 @@ export function createHuaweiFake(
         : reply.body;
     return { ...reply, body, headers: { 'X-Request-Id': requestId, ...reply.headers } };
   });
+  return server;
 }
 
-function answer(req: FakeRequest, options: HuaweiFakeOptions, routes: readonly HuaweiRoute[]): FakeReply {
+function answer(
+  req: FakeRequest,
+  options: HuaweiFakeOptions,
+  routes: readonly HuaweiRoute[],
+  scripted: () => FakeReply | undefined,
+): FakeReply {
   for (const route of routes) {
     const m = route.pattern.exec(req.path);
     if (!m || req.method !== 'GET') continue;
     const params = m.slice(1).map((p) => decode(p ?? ''));
     const denied = authenticate(req, params[0] ?? '', options);
-    return denied ?? route.handle(params, req);
+    return denied ?? scripted() ?? route.handle(params, req);
   }
   return huaweiError(404, 'APIGW.0101', 'The API does not exist or has not been published in the environment');
 }

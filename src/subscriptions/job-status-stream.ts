@@ -26,6 +26,8 @@ export interface JobStatusChange {
   /** Per-job version: 1 for the first snapshot ever polled, +1 per change. */
   sequence: number;
   at: Date;
+  observedAt: Date;
+  nextPollAt: Date | null;
 }
 
 /** What the stream yields: a change, or the coded error that ended one ref. */
@@ -79,6 +81,8 @@ export function createJobStatusStream(
         terminal: job.terminal,
         sequence: event.seq,
         at: new Date(event.at),
+        observedAt: new Date(event.observedAt ?? event.at),
+        nextPollAt: event.nextPollAt == null || job.terminal ? null : new Date(event.nextPollAt),
       },
     });
   };

@@ -753,6 +753,31 @@ describe('parseAccountsFile: messages that say what to fix', () => {
   });
 });
 
+describe('parseAccountsFile: quotas per account', () => {
+  it("keeps an account's own limits for its cloud's providers, null turning a daily budget off", () => {
+    const [a] = parse(
+      file(
+        aliChain('ent', {
+          quotas: { DATAWORKS: { ratePerSec: 50, burst: 10, dailyBudget: null }, NLB: { ratePerSec: 20 } },
+        }),
+      ),
+    );
+    expect(a?.quotas).toEqual({ DATAWORKS: { ratePerSec: 50, burst: 10, dailyBudget: null }, NLB: { ratePerSec: 20 } });
+  });
+
+  it('rejects a provider of the other cloud, a rate below 2 and a burst above the rate', () => {
+    expect(errorOf(file(aliChain('a', { quotas: { DLI: { ratePerSec: 5 } } }))).message).toBe(
+      'accounts.0.quotas: Unrecognized key: "DLI"',
+    );
+    expect(errorOf(file(hwChain('h', { quotas: { DLI: { ratePerSec: 1 } } }))).message).toMatch(
+      /^accounts\.0\.quotas\.DLI\.ratePerSec: /,
+    );
+    expect(errorOf(file(hwChain('h', { quotas: { CFW: { ratePerSec: 5, burst: 6 } } }))).message).toBe(
+      'accounts.0.quotas.CFW: burst must be <= ratePerSec',
+    );
+  });
+});
+
 describe('parseAccountsFile: consistency across accounts', () => {
   it('rejects a name used twice, even across clouds, naming it', () => {
     expect(errorOf(file(aliChain('prod'), aliChain('prod'))).message).toBe('accounts: the name "prod" is used twice');

@@ -1,15 +1,26 @@
 /**
- * Several replicas of the real server against one Redis and one set of fake providers.
+ * Several replicas of the real server against one Redis and one set of fake providers. The
+ * scale-out scenarios (one poller per job, no lost transition, takeover when the lease holder
+ * dies) run against one Redis server and against a 3-master Redis Cluster started here.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { PrivateRedis, redisServerInstalled, redisSkipReason, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import {
+  PrivateRedis,
+  redisServerInstalled,
+  redisSkipReason,
+  TEST_REDIS_URL,
+  uniquePrefix,
+  viaProxies,
+  type RedisDeployment,
+} from '../helpers/redis.js';
+import { PrivateRedisCluster, redisClusterSkipReason } from '../helpers/redis-cluster.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { connect, subscribe, type Subscription } from '../helpers/ws-client.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const skip = await redisSkipReason();
+const clusterSkip = redisClusterSkipReason();
 const WATCH =
   'subscription($refs: [JobRef!]!) { jobStatusChanged(refs: $refs) { rawStatus previousRawStatus sequence job { ... on CloudJob { jobId } } } }';
 const LIFECYCLE = ['∅→LAUNCHING', 'LAUNCHING→RUNNING', 'RUNNING→SCALING', 'SCALING→RUNNING', 'RUNNING→FINISHED'];
@@ -27,23 +38,22 @@ interface Replica extends TestServer {
 
 const readyz = async (s: TestServer) => (await fetch(s.url.replace('/graphql', '/readyz'))).status;
 
-/** `n` replicas on one Redis, each through its own TCP proxy (which {@link Replica.crash} cuts). */
+/** `n` replicas on one Redis, each through its own link (which {@link Replica.crash} cuts). */
 async function replicas(
   n: number,
   simulator: Simulator,
-  url: string,
+  redis: RedisDeployment,
   extra: Record<string, string> = {},
 ): Promise<Replica[]> {
   const prefix = uniquePrefix();
   const servers: Replica[] = [];
   for (let i = 0; i < n; i++) {
-    const proxy = await TcpProxy.start(url);
-    cleanup.push(() => proxy.close());
+    const link = await redis.link();
     const s = await startTestServer({
       simulator,
       replicaId: `replica-${i}`,
       env: {
-        REDIS_URL: proxy.url,
+        REDIS_URL: link.url,
         REDIS_PREFIX: prefix,
         JOBS_LEASE_MS: '1000',
         JOBS_POLL_MIN_INTERVAL_MS: '100',
@@ -54,8 +64,8 @@ async function replicas(
     cleanup.push(() => s.stop());
     servers.push(
       Object.assign(s, {
-        crash: () => {
-          proxy.cut();
+        crash: async () => {
+          await link.cut();
           return s.stop();
         },
       }),
@@ -77,68 +87,106 @@ const seen = (s: Subscription) =>
 const requestsFor = (sim: Simulator, jobId: string) =>
   sim.fakes.DLI.requests.filter((r) => r.path.endsWith(`/jobs/${jobId}/status`));
 
-describe.skipIf(skip !== null)(skip ? `Redis cluster — ${skip}` : 'three replicas on one Redis', () => {
-  it('polls each of 10 jobs once per interval cluster-wide while 300 subscribers on 3 replicas each get every transition once, in order', async () => {
-    const simulator = await startSimulator({ stepMs: 600 });
-    cleanup.push(() => simulator.stop());
-    const servers = await replicas(3, simulator, TEST_REDIS_URL);
-    const jobs = Array.from({ length: 10 }, (_, i) => `cluster-job-${i}`);
-    const subs: { jobId: string; sub: Subscription }[] = [];
-    for (const server of servers) {
-      for (let c = 0; c < 10; c++) {
-        const client = connect(server.wsUrl);
-        cleanup.push(() => client.dispose());
-        for (let k = 0; k < 10; k++) {
-          const jobId = jobs[(c + k) % 10]!;
-          subs.push({ jobId, sub: subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId }] }) });
+/** The Redis of a scale-out describe: the shared server through proxies, or a cluster of its own. */
+const deployments: {
+  title: string;
+  skip: string | null;
+  open(): Promise<RedisDeployment & { stop?(): Promise<void> }>;
+}[] = [
+  {
+    title: 'three replicas on one Redis',
+    skip,
+    open: async () => viaProxies(TEST_REDIS_URL, (close) => cleanup.push(close)),
+  },
+  {
+    title: 'three replicas on a 3-master Redis Cluster',
+    skip: clusterSkip,
+    open: async () => {
+      const cluster = await PrivateRedisCluster.start();
+      console.info(`[redis-cluster] 3 masters started and joined in ${cluster.startMs} ms`);
+      return cluster;
+    },
+  },
+];
+
+for (const d of deployments)
+  describe.skipIf(d.skip !== null)(d.skip ? `${d.title} — ${d.skip}` : d.title, () => {
+    let redis: RedisDeployment & { stop?(): Promise<void> };
+    beforeAll(async () => {
+      redis = await d.open();
+    }, 30_000);
+    afterAll(async () => {
+      await redis?.stop?.();
+    });
+
+    it('polls each of 10 jobs once per interval cluster-wide while 300 subscribers on 3 replicas each get every transition once, in order', async () => {
+      const simulator = await startSimulator({ stepMs: 600 });
+      cleanup.push(() => simulator.stop());
+      const servers = await replicas(3, simulator, redis);
+      const jobs = Array.from({ length: 10 }, (_, i) => `cluster-job-${i}`);
+      const subs: { jobId: string; sub: Subscription }[] = [];
+      for (const server of servers) {
+        for (let c = 0; c < 10; c++) {
+          const client = connect(server.wsUrl);
+          cleanup.push(() => client.dispose());
+          for (let k = 0; k < 10; k++) {
+            const jobId = jobs[(c + k) % 10]!;
+            subs.push({ jobId, sub: subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId }] }) });
+          }
         }
       }
-    }
-    expect(subs).toHaveLength(300);
-    await Promise.all(subs.map((s) => s.sub.completed));
-    for (const { sub } of subs) expect(seen(sub)).toEqual(LIFECYCLE);
-    const counts: number[] = [];
-    for (const jobId of jobs) {
-      const reqs = requestsFor(simulator, jobId);
-      counts.push(reqs.length);
-      const gaps = reqs.slice(1).map((r, i) => r.receivedAt - reqs[i]!.receivedAt);
-      // One poller: polls stay apart (jittered minimum 80 ms less the 50 ms tick window); 3 pollers would interleave.
-      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(25);
-      expect(reqs.length).toBeLessThan(40);
-    }
-    console.info(
-      `[redis-cluster] provider calls per job over a 2.4 s lifecycle: ${counts.join(', ')} (total ${counts.reduce((a, b) => a + b, 0)})`,
-    );
-  });
-
-  it('moves polling to a surviving replica within the lease time when the lease holder dies, and its subscribers miss nothing', async () => {
-    const simulator = await startSimulator({ stepMs: 1_000 });
-    cleanup.push(() => simulator.stop());
-    const servers = await replicas(3, simulator, TEST_REDIS_URL);
-    const subs = servers.map((s) => {
-      const client = connect(s.wsUrl);
-      cleanup.push(() => client.dispose());
-      return subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId: 'takeover-job' }] });
+      expect(subs).toHaveLength(300);
+      await Promise.all(subs.map((s) => s.sub.completed));
+      for (const { sub } of subs) expect(seen(sub)).toEqual(LIFECYCLE);
+      const counts: number[] = [];
+      for (const jobId of jobs) {
+        const reqs = requestsFor(simulator, jobId);
+        counts.push(reqs.length);
+        const gaps = reqs.slice(1).map((r, i) => r.receivedAt - reqs[i]!.receivedAt);
+        // One poller: polls stay apart (jittered minimum 80 ms less the 50 ms tick window); 3 pollers would interleave.
+        expect(Math.min(...gaps)).toBeGreaterThanOrEqual(25);
+        expect(reqs.length).toBeLessThan(40);
+      }
+      console.info(
+        `[redis-cluster] ${d.title}: provider calls per job over a 2.4 s lifecycle: ${counts.join(', ')} (total ${counts.reduce((a, b) => a + b, 0)})`,
+      );
     });
-    await subs[0]!.next();
-    await new Promise((r) => setTimeout(r, 1_200));
-    // The lease holder is the one replica that polls.
-    const pollers = await Promise.all(servers.map((s) => s.pollersActive()));
-    const leaderIndex = pollers.findIndex((n) => n > 0);
-    expect(leaderIndex).toBeGreaterThanOrEqual(0);
-    expect(pollers.filter((n) => n > 0)).toHaveLength(1);
-    const leader = servers[leaderIndex]!;
-    const diedAt = Date.now();
-    await leader.crash(); // the lease is not released
-    const survivors = subs.filter((_, i) => i !== leaderIndex);
-    await Promise.all(survivors.map((s) => s.completed));
-    for (const s of survivors) expect(seen(s)).toEqual(LIFECYCLE);
-    const firstAfter = requestsFor(simulator, 'takeover-job').find((r) => r.receivedAt > diedAt + 5);
-    const takeoverMs = firstAfter!.receivedAt - diedAt;
-    expect(takeoverMs).toBeLessThan(1_000 + 400 + 250);
-    console.info(`[redis-cluster] takeover after the lease holder died: ${takeoverMs} ms (lease 1000 ms)`);
+
+    it('moves polling to a surviving replica within the lease time when the lease holder dies, and its subscribers miss nothing', async () => {
+      const simulator = await startSimulator({ stepMs: 1_000 });
+      cleanup.push(() => simulator.stop());
+      const servers = await replicas(3, simulator, redis);
+      const subs = servers.map((s) => {
+        const client = connect(s.wsUrl);
+        cleanup.push(() => client.dispose());
+        return subscribe(client, WATCH, { refs: [{ provider: 'DLI', jobId: 'takeover-job' }] });
+      });
+      await subs[0]!.next();
+      await new Promise((r) => setTimeout(r, 1_200));
+      // The lease holder is the one replica that polls.
+      const pollers = await Promise.all(servers.map((s) => s.pollersActive()));
+      const leaderIndex = pollers.findIndex((n) => n > 0);
+      expect(leaderIndex).toBeGreaterThanOrEqual(0);
+      expect(pollers.filter((n) => n > 0)).toHaveLength(1);
+      const leader = servers[leaderIndex]!;
+      const diedAt = Date.now();
+      await leader.crash(); // the lease is not released
+      // Cut off but still stopping, the dying replica may poll once on its own (its hub degrades
+      // to local polling): only requests after it stopped are the survivors'.
+      const stoppedAt = Date.now();
+      const survivors = subs.filter((_, i) => i !== leaderIndex);
+      await Promise.all(survivors.map((s) => s.completed));
+      for (const s of survivors) expect(seen(s)).toEqual(LIFECYCLE);
+      const firstAfter = requestsFor(simulator, 'takeover-job').find(
+        (r) => r.receivedAt > Math.max(stoppedAt, diedAt + 5),
+      );
+      const takeoverMs = firstAfter!.receivedAt - diedAt;
+      expect(takeoverMs).toBeLessThan(1_000 + 400 + 250);
+      console.info(
+        `[redis-cluster] ${d.title}: takeover after the lease holder died: ${takeoverMs} ms (lease 1000 ms)`,
+      );
+    });
   });
-});
 
 const noServer = !redisServerInstalled();
 const restartSkip = noServer ? (process.env.CI === 'true' ? null : 'SKIPPED: redis-server is not installed') : null;
@@ -153,7 +201,11 @@ describe.skipIf(restartSkip !== null)(
       cleanup.push(() => redis.stop());
       const simulator = await startSimulator({ stepMs: 800 });
       cleanup.push(() => simulator.stop());
-      const [a, b] = await replicas(2, simulator, redis.url);
+      const [a, b] = await replicas(
+        2,
+        simulator,
+        viaProxies(redis.url, (close) => cleanup.push(close)),
+      );
       expect(await readyz(a!)).toBe(200);
 
       const client = connect(a!.wsUrl);
@@ -197,7 +249,11 @@ describe.skipIf(restartSkip !== null)(
       cleanup.push(() => redis.stop());
       const simulator = await startSimulator({ stepMs: 700 });
       cleanup.push(() => simulator.stop());
-      const servers = await replicas(3, simulator, redis.url);
+      const servers = await replicas(
+        3,
+        simulator,
+        viaProxies(redis.url, (close) => cleanup.push(close)),
+      );
 
       // Load before the faults: 300 subscribers over 10 jobs on the three replicas.
       const before: Subscription[] = [];

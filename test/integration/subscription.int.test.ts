@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../src/config.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { CLOSE_GOING_AWAY } from '../../src/server.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -122,7 +123,8 @@ describe('jobStatusChanged over graphql-ws', () => {
       ],
     });
     await untilPolling(1);
-    await run(10_000);
+    // A job not found may just not be visible yet: the watch ends once the grace period is over.
+    await run(DEFAULTS.poll.notFoundGraceMs + 5_000);
     await sub.completed;
     const errors = sub.results
       .flatMap((r) => r.errors ?? [])

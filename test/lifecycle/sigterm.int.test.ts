@@ -14,6 +14,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UNLIMITED_QUOTAS } from '../helpers/quota-env.js';
 import { waitUntil } from '../helpers/wait.js';
 import { connect, subscribe } from '../helpers/ws-client.js';
 
@@ -64,9 +65,8 @@ describe('SIGTERM during load', () => {
         LOG_LEVEL: 'info',
         // Jobs stay RUNNING for the whole test, so the subscription is still open at SIGTERM.
         JOBS_SIMULATOR_STEP_MS: '600000',
-        // The load is 3 000 provider calls; the client-side rate limit would turn most into PROVIDER_THROTTLED.
-        JOBS_RATE_LIMIT_PER_SEC: '10000',
-        JOBS_RATE_LIMIT_BURST: '10000',
+        // The load is 3 000 provider calls; the quotas would turn most into PROVIDER_THROTTLED.
+        ...UNLIMITED_QUOTAS,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

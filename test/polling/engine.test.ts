@@ -123,11 +123,11 @@ describe('PollEngine', () => {
 
   it('delivers a permanent error once and drops the job', async () => {
     const { client, engine, advance } = setup();
-    client.script('gone', new JobError('JOB_NOT_FOUND', 'no such job'));
+    client.script('gone', new JobError('PROVIDER_FORBIDDEN', 'may not read it'));
     const w = collect();
     engine.watch(nlbKey('gone'), w.watcher);
     await advance(60_000);
-    expect(w.statuses()).toEqual(['error:JOB_NOT_FOUND']);
+    expect(w.statuses()).toEqual(['error:PROVIDER_FORBIDDEN']);
     expect(client.callsFor('gone')).toBe(1);
     expect(engine.activePollers).toBe(0);
   });

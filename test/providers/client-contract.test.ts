@@ -207,7 +207,8 @@ const ADAPTERS: Adapter[] = [
           completed: false,
           status: 'Running',
           jobType: 'Create',
-          error: '',
+          // The fake sends `Error: ""` while the job runs: no error reported.
+          error: null,
           createTime: new Date(START_MS),
         },
         {
@@ -259,15 +260,30 @@ const ADAPTERS: Adapter[] = [
         alibaba.popError('InternalError', 'The request processing has failed due to some unknown error.'),
         'PROVIDER_UNAVAILABLE',
       ],
-      [
-        400,
-        alibaba.popError('SignatureNonceUsed', 'Specified signature nonce was used already.'),
-        'PROVIDER_AUTH_FAILED',
-      ],
+      // SignatureNonceUsed is re-sent once with a fresh nonce: test/providers/alibaba/request.int.test.ts.
       [
         403,
         alibaba.popError('Forbidden.RAM', 'User not authorized to operate on the specified resource.'),
         'PROVIDER_FORBIDDEN',
+      ],
+      // DataWorks' public error codes (docs/providers.md#dataworks-getjobstatus).
+      [
+        429,
+        alibaba.popError('Throttling.User', 'Your request is too frequent. Try again later.'),
+        'PROVIDER_THROTTLED',
+      ],
+      [
+        429,
+        alibaba.popError(
+          'Throttling.Api.Risk',
+          'The request for this resource has exceeded your daily available limit.',
+        ),
+        'PROVIDER_QUOTA_EXHAUSTED',
+      ],
+      [
+        500,
+        alibaba.popError('Forbidden.Not.Server', 'The dataworksAPI service is not available in this area.'),
+        'PROVIDER_MISCONFIGURED',
       ],
     ],
     wrongShape: { body: { RequestId: 'R-1', JobStatus: { Status: 42 } }, details: { requestId: 'R-1' } },
@@ -371,11 +387,11 @@ const ADAPTERS: Adapter[] = [
     errors: [
       [400, { error_code: 'CFW.00200005', error_msg: 'The object does not exist.' }, 'JOB_NOT_FOUND'],
       [400, { error_code: 'CFW.00300001', error_msg: 'Database query failed.' }, 'PROVIDER_UNAVAILABLE'],
-      [400, { error_code: 'CFW.00109004', error_msg: 'HTTP request error.' }, 'BAD_USER_INPUT'],
+      [400, { error_code: 'CFW.00109004', error_msg: 'HTTP request error.' }, 'PROVIDER_UNAVAILABLE'],
       [
         404,
         { error_code: 'APIGW.0101', error_msg: 'The API does not exist or has not been published in the environment' },
-        'PROVIDER_UNAVAILABLE',
+        'PROVIDER_MISCONFIGURED',
       ],
       [500, { error_code: 'APIGW.0705', error_msg: 'Backend unavailable' }, 'PROVIDER_UNAVAILABLE'],
       [200, { error_code: 'CFW.00200005', error_msg: 'The object does not exist.' }, 'JOB_NOT_FOUND'],
@@ -429,6 +445,10 @@ const ADAPTERS: Adapter[] = [
       [401, { error_code: 'DLI.0014', error_msg: 'Service authentication errors occur.' }, 'PROVIDER_AUTH_FAILED'],
       [404, { error_code: 'DLI.0023', error_msg: 'The resource does not exist.' }, 'JOB_NOT_FOUND'],
       [400, { error_code: 'DLI.0999', error_msg: 'Server-side errors occur.' }, 'PROVIDER_UNAVAILABLE'],
+      [400, { error_code: 'DLI.0009', error_msg: 'System limit.' }, 'PROVIDER_THROTTLED'],
+      [400, { error_code: 'DLI.0012', error_msg: 'The resource object is unavailable.' }, 'PROVIDER_UNAVAILABLE'],
+      [400, { error_code: 'DLI.0016', error_msg: 'Identity role error.' }, 'PROVIDER_FORBIDDEN'],
+      [400, { error_code: 'DLI.0019', error_msg: 'Task timeout.' }, 'PROVIDER_UNAVAILABLE'],
       [429, { error_code: 'APIGW.0308', error_msg: 'The throttling threshold has been reached' }, 'PROVIDER_THROTTLED'],
       // DLI's own envelope: HTTP 200 with is_success false.
       [
@@ -493,7 +513,7 @@ const ADAPTERS: Adapter[] = [
       [401, { error_code: 'WKS.00000401', error_msg: 'Authentication failed.' }, 'PROVIDER_AUTH_FAILED'],
       [403, { error_code: 'WKS.00000403', error_msg: 'Permissions required.' }, 'PROVIDER_FORBIDDEN'],
       [404, { error_code: 'WKS.00010404', error_msg: 'Resources not found.' }, 'JOB_NOT_FOUND'],
-      [405, { error_code: 'WKS.00000405', error_msg: 'Method not allowed.' }, 'PROVIDER_UNAVAILABLE'],
+      [405, { error_code: 'WKS.00000405', error_msg: 'Method not allowed.' }, 'PROVIDER_MISCONFIGURED'],
       [500, { error_code: 'WKS.00000500', error_msg: 'An internal service error occurred.' }, 'PROVIDER_UNAVAILABLE'],
       [503, { error_code: 'WKS.00000503', error_msg: 'Service unavailable.' }, 'PROVIDER_UNAVAILABLE'],
       [200, { error_code: 'WKS.00010404', error_msg: 'Resources not found.' }, 'BAD_USER_INPUT'],

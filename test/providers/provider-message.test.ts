@@ -39,6 +39,8 @@ describe('one allow-list for what provider error answers show clients, for both 
     'ResourceNotFound.JobId',
     'InvalidParameter',
     'InternalError',
+    'Throttling.Api.Risk',
+    'Forbidden.Not.Server',
     'Weird.Code',
   ];
   const hwCodes = [
@@ -50,6 +52,9 @@ describe('one allow-list for what provider error answers show clients, for both 
     'DLI.0002',
     'DLI.0001',
     'DLI.0999',
+    'DLI.0009',
+    'DLI.0016',
+    'CFW.00109004',
     'WKS.00010404',
     'X.1',
   ];

@@ -79,6 +79,21 @@ describe('formatError: request errors graphql-js hands graphql-ws uncoded', () =
 });
 
 describe('formatError: execution errors', () => {
+  it('tells a client when an exhausted daily budget resets', () => {
+    const job = new JobError('PROVIDER_QUOTA_EXHAUSTED', 'DATAWORKS: the daily budget of 100 calls is spent', {
+      provider: 'DATAWORKS',
+      account: 'prod',
+      resetsAt: '2026-12-07T16:00:00.000Z',
+    });
+    const e = toGraphQLError(job, ['job']);
+    expect(formatError(e.toJSON(), e).extensions).toEqual({
+      code: 'PROVIDER_QUOTA_EXHAUSTED',
+      transient: true,
+      provider: 'DATAWORKS',
+      resetsAt: '2026-12-07T16:00:00.000Z',
+    });
+  });
+
   it('shows a JobError with its code, transient flag and safe details', () => {
     const job = new JobError('PROVIDER_THROTTLED', 'DLI throttled the request: HTTP 429 (APIGW.0308)', {
       provider: 'DLI',

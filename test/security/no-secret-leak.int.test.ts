@@ -35,6 +35,7 @@ import { SimulatedJobs } from '../../src/simulator/jobs.js';
 import { createNlbFake } from '../../src/simulator/nlb.js';
 import { createWorkspaceFake } from '../../src/simulator/workspace.js';
 import type { ProviderName } from '../../src/providers/types.js';
+import { UNLIMITED_QUOTAS } from '../helpers/quota-env.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connect, subscribe, type Subscription } from '../helpers/ws-client.js';
 
@@ -67,6 +68,8 @@ const FAST = {
   JOBS_BREAKER_THRESHOLD: '1000',
   JOBS_POLL_MIN_INTERVAL_MS: '50',
   JOBS_POLL_MAX_INTERVAL_MS: '100',
+  // Live mode's DataWorks quota (5/s, 100 calls a day) would stretch polling over the day.
+  ...UNLIMITED_QUOTAS,
 };
 
 /** Everything the outside world could see. */

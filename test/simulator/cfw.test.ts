@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, it, expect } from 'vitest';
 import { createCfwFake } from '../../src/simulator/cfw.js';
 import type { FakeProviderServer } from '../../src/simulator/fake-server.js';
+import { scriptedHuaweiError } from '../../src/simulator/huawei-fake.js';
 import { SimulatedJobs } from '../../src/simulator/jobs.js';
 import { rawGet } from '../providers/huawei/fake-http.js';
 
@@ -23,6 +24,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   clock.ms = START;
+  fake.clearFaults();
 });
 
 const signed = (date = new Date(clock.ms)) => ({ sign: { ak: AK, sk: SK, date } });
@@ -111,6 +113,14 @@ describe('CFW fake', () => {
     expect(
       (await rawGet(tokenlessFake.url, `/v3/${P}/jobs/tok`, P, { headers: { 'X-Auth-Token': 'good-token' } })).status,
     ).toBe(401);
+  });
+
+  it('answers a scripted CFW.00109004 as documented (HTTP 400), then the job again', async () => {
+    fake.enqueueAnswers(scriptedHuaweiError('CFW.00109004'));
+    const res = await rawGet(fake.url, `/v3/${P}/jobs/job-s`, P, signed());
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error_code: 'CFW.00109004', request_id: res.headers.get('x-request-id') });
+    expect((await rawGet(fake.url, `/v3/${P}/jobs/job-s`, P, signed())).status).toBe(200);
   });
 
   it('records every request it receives', async () => {

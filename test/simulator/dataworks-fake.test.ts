@@ -4,6 +4,7 @@ import { SimulatedJobs } from '../../src/simulator/jobs.js';
 import { SIMULATOR_ALIBABA } from '../../src/simulator/credentials.js';
 import { createDataWorksFake } from '../../src/simulator/dataworks.js';
 import type { FakeProviderServer } from '../../src/simulator/fake-server.js';
+import { scriptedAlibabaError } from '../../src/simulator/alibaba-fake.js';
 import { rawCall, type RawCall } from '../providers/alibaba/raw-call.js';
 
 const START = Date.parse('2025-01-02T03:04:05Z');
@@ -22,6 +23,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   clock.ms = START;
+  fake.clearFaults();
 });
 
 const ok = (over: Partial<RawCall> = {}): RawCall => ({
@@ -151,6 +153,42 @@ describe('DataWorks fake', () => {
 
   it('rejects a call without JobId with MissingJobId', async () => {
     expectEnvelope(await rawCall(fake, transport, ok({ query: {} })), 400, 'MissingJobId');
+  });
+
+  it.each([
+    ['Throttling.User', 429],
+    ['Throttling.Api.Risk', 429],
+    ['Throttling.Resource', 429],
+    ['Forbidden.Not.Server', 500],
+  ] as const)(
+    'answers a scripted %s (HTTP %i) in the documented envelope, once the gateway checks pass',
+    async (code, status) => {
+      fake.enqueueAnswers(scriptedAlibabaError(code));
+      expectEnvelope(await rawCall(fake, transport, ok()), status, code);
+      // Used up by that one request: the next is answered from the job again.
+      expect((await rawCall(fake, transport, ok())).status).toBe(200);
+    },
+  );
+
+  it('keeps a scripted answer queued past a request the gateway refuses', async () => {
+    fake.enqueueAnswers(scriptedAlibabaError('Throttling.Api.Risk', { 'x-acs-retry-after': '5000' }));
+    expectEnvelope(await rawCall(fake, transport, ok({ secret: 'not-the-secret' })), 400, 'SignatureDoesNotMatch');
+    const res = await rawCall(fake, transport, ok());
+    expectEnvelope(res, 429, 'Throttling.Api.Risk');
+    expect(res.headers['x-acs-retry-after']).toBe('5000');
+  });
+
+  it("answers a scripted success body with this request's RequestId (the page's sample: Success with an Error)", async () => {
+    fake.enqueueAnswers({
+      status: 200,
+      body: {
+        JobStatus: { JobId: 'job-1', JobType: 'Create', Completed: 'False', Status: 'Success', Error: 'Not Found' },
+      },
+    });
+    const res = await rawCall(fake, transport, ok());
+    expect(res.status).toBe(200);
+    expect(res.json.RequestId).toBe(res.headers['x-acs-request-id']);
+    expect(res.json.JobStatus).toMatchObject({ Status: 'Success', Error: 'Not Found' });
   });
 
   it('records every request it receives', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, it, expect } from 'vitest';
 import { createDliFake } from '../../src/simulator/dli.js';
 import type { FakeProviderServer } from '../../src/simulator/fake-server.js';
+import { DOCUMENTED_HUAWEI_ERRORS, scriptedHuaweiError } from '../../src/simulator/huawei-fake.js';
 import { SimulatedJobs } from '../../src/simulator/jobs.js';
 import { rawGet } from '../providers/huawei/fake-http.js';
 
@@ -24,6 +25,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   clock.ms = START;
+  fake.clearFaults();
 });
 
 const get = (jobId: string) =>
@@ -93,6 +95,27 @@ describe('DLI fake', () => {
     });
     expect(res.status).toBe(404);
     expect(res.body).toMatchObject({ error_code: 'APIGW.0101' });
+  });
+
+  it.each(['DLI.0009', 'DLI.0012', 'DLI.0016', 'DLI.0019'] as const)(
+    'answers a scripted %s as documented, with the request id in the body and X-Request-Id',
+    async (code) => {
+      fake.enqueueAnswers(scriptedHuaweiError(code));
+      const res = await get(`scripted-${code}`);
+      expect(res.status).toBe(DOCUMENTED_HUAWEI_ERRORS[code].status);
+      expect(res.body).toMatchObject({ error_code: code, error_msg: expect.any(String) });
+      expect((res.body as { request_id: string }).request_id).toBe(res.headers.get('x-request-id'));
+      expect((await get(`scripted-${code}`)).status).toBe(200);
+    },
+  );
+
+  it('keeps a scripted answer queued past a request the gateway refuses', async () => {
+    fake.enqueueAnswers(scriptedHuaweiError('DLI.0009'));
+    const denied = await rawGet(fake.url, `/v1.0/${P}/jobs/q-1/status`, P, {
+      sign: { ak: AK, sk: 'wrong', date: new Date(clock.ms) },
+    });
+    expect(denied.body).toMatchObject({ error_code: 'APIGW.0301' });
+    expect((await get('q-1')).body).toMatchObject({ error_code: 'DLI.0009' });
   });
 
   it('rejects a bad signature with 401 APIGW.0301', async () => {

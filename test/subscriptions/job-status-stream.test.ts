@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../src/config.js';
 import { JobError } from '../../src/errors.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { PollEngine } from '../../src/polling/engine.js';
@@ -59,7 +60,8 @@ describe('job status stream', () => {
     client.script('missing', new JobError('JOB_NOT_FOUND', 'nope'));
     const bad = { ref: ref('bad id'), error: new JobError('BAD_USER_INPUT', 'bad') };
     const done = drain(createJobStatusStream(engine, [bad, target('missing'), target('ok')]));
-    await advance(5_000);
+    // Not found is final once the engine's grace period for new jobs is over.
+    await advance(DEFAULTS.poll.notFoundGraceMs + 5_000);
     expect((await done).sort()).toEqual(['bad id:BAD_USER_INPUT', 'missing:JOB_NOT_FOUND', 'ok:∅→Succeeded#1'].sort());
   });
 

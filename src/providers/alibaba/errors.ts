@@ -49,8 +49,19 @@ export function retryAfterMs(headers: Readonly<Record<string, string>>): number 
  */
 const REQUEST_SHAPE_CODES = /^(InvalidAction|InvalidApi|InvalidVersion|UnsupportedHTTPMethod|InvalidHttpMethod)(\.|$)/;
 
+/**
+ * Throttling codes that mean a quota of calls is used up rather than "too many at once" (DataWorks
+ * public error codes, docs/providers.md#dataworks-getjobstatus): `Throttling.Api.Risk` "exceeded
+ * your daily available limit", `Throttling.Resource` "the number of API calls … has reached the
+ * upper limit" (upgrade the edition). Retrying within seconds cannot help: every extra call is
+ * refused until the quota resets.
+ */
+const QUOTA_CODES = new Set(['Throttling.Api.Risk', 'Throttling.Resource']);
+
 function classify(code: string | null, status: number, retryAfter: number | null): [ErrorCode, Summary] {
   const c = code ?? '';
+  if (QUOTA_CODES.has(c)) return ['PROVIDER_QUOTA_EXHAUSTED', 'quotaExhausted'];
+  // `Throttling.User` is DataWorks' "Your request is too frequent", `Throttling.Api` a per-API rate.
   if (c.startsWith('Throttling') || retryAfter !== null) return ['PROVIDER_THROTTLED', 'throttled'];
   // The signed x-acs-date was more than 15 minutes off the gateway's clock.
   if (c === 'InvalidTimeStamp.Expired') return ['PROVIDER_AUTH_FAILED', 'clockSkew'];
@@ -60,7 +71,12 @@ function classify(code: string | null, status: number, retryAfter: number | null
   ) {
     return ['PROVIDER_AUTH_FAILED', 'authFailed'];
   }
+  // DataWorks, HTTP 500: "The dataworksAPI service is not available in this area": the region, not
+  // a permission and not an outage.
+  if (c === 'Forbidden.Not.Server') return ['PROVIDER_MISCONFIGURED', 'notInRegion'];
   if (c.startsWith('Forbidden')) return ['PROVIDER_FORBIDDEN', 'forbidden'];
+  // No API answers this method at this endpoint: an override pointing at something else.
+  if (status === 405) return ['PROVIDER_MISCONFIGURED', 'noSuchApi'];
   if (REQUEST_SHAPE_CODES.test(c)) return ['INTERNAL_SERVER_ERROR', 'malformedRequest'];
   // Job-level not-found codes: ResourceNotFound.JobId and the `<Job...>.NotFound` family.
   if (c.startsWith('ResourceNotFound') || /job[^.]*\.NotFound$/i.test(c) || /^(Job|JobId)NotFound$/i.test(c)) {
@@ -82,18 +98,23 @@ function classify(code: string | null, status: number, retryAfter: number | null
 
 /**
  * Maps a non-2xx answer (or a throttling answer of any status) to a JobError carrying the
- * provider, its code, request id, HTTP status and, when given, the requested wait.
+ * provider, its code, request id, HTTP status and, when given, the requested wait. A used-up
+ * quota says when it resets only if the answer carries `x-acs-retry-after`: no page documents
+ * when DataWorks' daily count starts again, so none is guessed.
  */
 export function toAlibabaError(
   provider: string,
   status: number,
   headers: Readonly<Record<string, string>>,
   body: string,
+  nowMs: number = Date.now(),
 ): JobError {
   const envelope = parseAlibabaErrorBody(body);
   const providerCode = safeIdentifier(envelope.code);
   const retryAfter = retryAfterMs(headers);
   const [errorCode, summary] = classify(providerCode, status, retryAfter);
+  const quota = errorCode === 'PROVIDER_QUOTA_EXHAUSTED';
+  const wait = retryAfter !== null && (quota || errorCode === 'PROVIDER_THROTTLED') ? retryAfter : undefined;
   return providerError({
     provider,
     status,
@@ -101,6 +122,7 @@ export function toAlibabaError(
     summary,
     providerCode,
     requestId: safeIdentifier(headers['x-acs-request-id'] ?? envelope.requestId),
-    retryAfterMs: retryAfter !== null && errorCode === 'PROVIDER_THROTTLED' ? retryAfter : undefined,
+    retryAfterMs: wait,
+    resetsAt: quota && wait !== undefined ? new Date(nowMs + wait).toISOString() : undefined,
   });
 }

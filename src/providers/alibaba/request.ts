@@ -57,6 +57,8 @@ export function alibabaRequestId(headers: Readonly<Record<string, string>>, body
 /**
  * Signs and sends one call. When the gateway refuses the credential (expired STS token, rotated
  * key), the credential is renewed and the call sent once more with the new one, if it differs.
+ * When it says the nonce was already used, the call is signed again with a fresh nonce and sent
+ * once more (see {@link sendWithFreshNonce}).
  * @throws JobError from the transport or the credential source, or {@link toAlibabaError} for a
  *   non-2xx answer.
  */
@@ -66,16 +68,37 @@ export async function callAlibabaRpc(
   signal?: AbortSignal,
 ): Promise<AlibabaRpcResult> {
   const source = options.credentials;
-  if (!isCredentialSource(source)) return sendSigned(options, call, source, signal);
+  if (!isCredentialSource(source)) return sendWithFreshNonce(options, call, source, signal);
   const credentials = await source.get(signal);
   try {
-    return await sendSigned(options, call, credentials, signal);
+    return await sendWithFreshNonce(options, call, credentials, signal);
   } catch (err) {
     if (!refusedCredential(err)) throw err;
     source.invalidate(credentials);
     const renewed = await source.get(signal);
     if (sameCredential(renewed, credentials)) throw err;
-    return sendSigned(options, call, renewed, signal);
+    return sendWithFreshNonce(options, call, renewed, signal);
+  }
+}
+
+/**
+ * `SignatureNonceUsed` says the gateway saw this nonce within its window: a collision, or a proxy or
+ * middleware that replayed the request. The job was not read, and a request signed afresh (new
+ * nonce, new signature) is a different request, so it goes out once more; a second refusal is
+ * passed on (PROVIDER_AUTH_FAILED: the nonce source or something on the path needs looking at).
+ * Known from users of other clients whose retries re-sent the same nonce (docs/providers.md#alibaba-pop-gateway).
+ */
+async function sendWithFreshNonce(
+  options: AlibabaClientOptions,
+  call: AlibabaRpcCall,
+  credentials: AlibabaCredentials,
+  signal?: AbortSignal,
+): Promise<AlibabaRpcResult> {
+  try {
+    return await sendSigned(options, call, credentials, signal);
+  } catch (err) {
+    if (!isJobError(err) || err.details.providerCode !== 'SignatureNonceUsed') throw err;
+    return sendSigned(options, call, credentials, signal);
   }
 }
 
@@ -115,11 +138,10 @@ async function sendSigned(
   // The query goes out in exactly the encoding that was signed (URL would otherwise leave `*` raw).
   const url = new URL('/', base);
   url.search = signed.canonicalQuery === '' ? '' : `?${signed.canonicalQuery}`;
-  const res = await options.transport.send(
-    call.provider,
-    { method: call.method, url, headers: signed.headers },
-    signal,
-  );
+  // Every official SDK asks for JSON; without it the RPC protocol's default format is XML, which
+  // the mappers do not read. Not signed: only host, content-type and x-acs-* are.
+  const headers = { ...signed.headers, accept: 'application/json' };
+  const res = await options.transport.send(call.provider, { method: call.method, url, headers }, signal);
   if (res.status < 200 || res.status >= 300) throw toAlibabaError(call.provider, res.status, res.headers, res.body);
   return { body: res.body, requestId: alibabaRequestId(res.headers, res.body) };
 }

@@ -39,6 +39,12 @@ export function mapDataWorksJob(key: JobKey, body: string, requestId: string | n
   // until Status catches up.
   // CreateTime is typed string but sent as epoch ms (number); asDate takes ms, numeric string or ISO.
   const createTime = asDate(jobStatus.CreateTime);
+  // `Error` is documented only as "the error message returned if the task fails" (whether a clean
+  // answer sends it empty or leaves it out is not documented). Blank becomes null, so a non-null
+  // `error` always means the provider reported one: next to Status "Success" (the page's sample)
+  // that is a success that is not clean, and subscribers tell the two apart by `error`
+  // (docs/providers.md#dataworks-getjobstatus).
+  const errorText = asString(jobStatus.Error);
   return {
     provider: 'DATAWORKS',
     ...commonJobFields(
@@ -51,7 +57,7 @@ export function mapDataWorksJob(key: JobKey, body: string, requestId: string | n
     jobType: asString(jobStatus.JobType),
     completed,
     status,
-    error: asString(jobStatus.Error),
+    error: errorText !== null && errorText.trim() !== '' ? errorText : null,
     createTime,
   };
 }

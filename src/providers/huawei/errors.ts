@@ -13,24 +13,32 @@ import { asObject, asString, tryParseJson } from '../wire.js';
 /** Codes whose meaning does not depend on the HTTP status they come with. */
 const BY_CODE: Readonly<Record<string, ErrorCode>> = {
   // API Gateway (https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-errorcode.html)
-  'APIGW.0101': 'PROVIDER_UNAVAILABLE', // API not found: wrong host, path or method
+  // API not found: wrong host, path, method or version. A configuration error, not an outage:
+  // asking again reaches the same wrong place (docs/providers.md#huawei-api-gateway-and-services).
+  'APIGW.0101': 'PROVIDER_MISCONFIGURED',
   'APIGW.0201': 'BAD_USER_INPUT',
   'APIGW.0301': 'PROVIDER_AUTH_FAILED',
   'APIGW.0302': 'PROVIDER_FORBIDDEN',
   'APIGW.0303': 'PROVIDER_AUTH_FAILED', // includes "signature expired" (clock skew > 15 min)
   'APIGW.0308': 'PROVIDER_THROTTLED',
-  // DLI (https://support.huaweicloud.com/intl/en-us/api-dli/dli_02_0056.html)
+  // DLI (https://support.huaweicloud.com/intl/en-us/api-dli/dli_02_0056.html). All of these come as
+  // HTTP 400, so without this table they would end a watch as the user's fault.
   'DLI.0001': 'BAD_USER_INPUT',
   'DLI.0002': 'JOB_NOT_FOUND', // "The object does not exist."
   'DLI.0003': 'PROVIDER_FORBIDDEN', // permission verification failed
+  'DLI.0009': 'PROVIDER_THROTTLED', // "system limit": a limit of the service, not of the request
+  'DLI.0012': 'PROVIDER_UNAVAILABLE', // "resource object unavailable"
   'DLI.0013': 'PROVIDER_AUTH_FAILED',
   'DLI.0014': 'PROVIDER_AUTH_FAILED',
   'DLI.0015': 'PROVIDER_AUTH_FAILED', // token parsing error
+  'DLI.0016': 'PROVIDER_FORBIDDEN', // "identity/role error": DLI's agency (service role) is missing or lacks rights
+  'DLI.0019': 'PROVIDER_UNAVAILABLE', // "task timeout" on the service side
   'DLI.0023': 'JOB_NOT_FOUND',
   'DLI.0999': 'PROVIDER_UNAVAILABLE', // server error, sent as HTTP 400
   // CFW (https://support.huaweicloud.com/intl/en-us/api-cfw/ErrorCode.html)
+  'CFW.00109004': 'PROVIDER_UNAVAILABLE', // "HTTP request error"; the page says: retry later
   'CFW.00200005': 'JOB_NOT_FOUND', // object does not exist
-  'CFW.00300001': 'PROVIDER_UNAVAILABLE', // database query failed, sent as HTTP 400
+  'CFW.00300001': 'PROVIDER_UNAVAILABLE', // "command parse exception" (zh page): a service-side fault, as HTTP 400
 };
 
 /** What a failed call said, read from whichever envelope it used. */
@@ -72,14 +80,14 @@ function classify(code: string | null, status: number): { errorCode: ErrorCode; 
   if (status === 403) return { errorCode: 'PROVIDER_FORBIDDEN', endpointHint: false };
   if (status === 429) return { errorCode: 'PROVIDER_THROTTLED', endpointHint: false };
   if (status >= 500) return { errorCode: 'PROVIDER_UNAVAILABLE', endpointHint: false };
-  // A service's own 404 (e.g. Workspace WKS.*) is about the job; a bare 404 or a 405 means we are
-  // not talking to the API we think we are.
+  // A service's own 404 (e.g. Workspace WKS.*) is about the job; a bare or gateway 404 and a 405
+  // mean we are not talking to the API we think we are: retrying cannot help.
   if (status === 404) {
     return code && !code.startsWith('APIGW.')
       ? { errorCode: 'JOB_NOT_FOUND', endpointHint: false }
-      : { errorCode: 'PROVIDER_UNAVAILABLE', endpointHint: true };
+      : { errorCode: 'PROVIDER_MISCONFIGURED', endpointHint: true };
   }
-  if (status === 405) return { errorCode: 'PROVIDER_UNAVAILABLE', endpointHint: true };
+  if (status === 405) return { errorCode: 'PROVIDER_MISCONFIGURED', endpointHint: true };
   if (status >= 300 && status < 400) return { errorCode: 'PROVIDER_BAD_RESPONSE', endpointHint: false };
   // 400 parameter errors, and a 2xx whose envelope says the request failed for an unlisted reason.
   return { errorCode: 'BAD_USER_INPUT', endpointHint: false };

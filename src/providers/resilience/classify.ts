@@ -33,6 +33,9 @@ const ONCE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['PROVIDER_BAD_RESPONSE'
  */
 export function retryClassOf(err: unknown): RetryClass {
   if (err instanceof LocalJobError || !isJobError(err) || !isTransient(err.code)) return 'never';
+  // Transient, but over hours: a used-up call quota (our daily budget or the provider's daily
+  // limit) comes back when it resets, and until then every attempt is refused.
+  if (err.code === 'PROVIDER_QUOTA_EXHAUSTED') return 'never';
   return ONCE.has(err.code) ? 'once' : 'retry';
 }
 

@@ -1,8 +1,8 @@
 /**
- * Client-side rate limit per provider endpoint: a token bucket that refills `ratePerSec` tokens a
- * second up to `burst`. A call takes a token before each attempt, waiting for it when the bucket
- * is empty, so polling alone can never push an API (Huawei: 200 req/s per API) into throttling.
- * Waits are reservations: tokens may go negative, which queues callers fairly in arrival order.
+ * A process-local token bucket that refills `ratePerSec` tokens a second up to `burst`: what a
+ * replica keeps to while the shared quota counters in Redis are unreachable (its share of each
+ * limit, src/quotas/call-budget.ts). Waits are reservations: tokens may go negative, which
+ * queues callers fairly in arrival order.
  */
 import { LocalJobError } from './local-error.js';
 import { abortableSleep, type Sleep } from './sleep.js';

@@ -1,11 +1,11 @@
 /**
  * `withResilience(client, options)`: the same ProviderClient, hardened. Per call: one overall
  * deadline; per attempt, in this order: the endpoint's circuit breaker (fail fast while open),
- * a token from the endpoint's rate limit (bounded wait), then the client's own `fetchJob`, which
- * signs afresh (new nonce and timestamp) every time. Failed attempts are retried by
- * {@link retrying} with capped full-jitter backoff, as {@link retryClassOf} allows. "Endpoint"
- * means provider + region: each client serves one provider, so breakers and buckets are kept
- * per region.
+ * a slot from the provider quota of the account and region (bounded wait, src/quotas), then the
+ * client's own `fetchJob`, which signs afresh (new nonce and timestamp) every time. Failed
+ * attempts are retried by {@link retrying} with capped full-jitter backoff, as
+ * {@link retryClassOf} allows. "Endpoint" means provider + region: each client serves one
+ * provider of one account, so breakers are kept per region.
  */
 import { DEFAULTS, type ResilienceSettings } from '../../config.js';
 import { isJobError, JobError, type ErrorCode } from '../../errors.js';
@@ -13,7 +13,7 @@ import type { JobKey, ProviderClient, ProviderJob } from '../types.js';
 import { EndpointBreaker, type BreakerState } from './circuit-breaker.js';
 import { CallDeadline } from './deadline.js';
 import { LocalJobError } from './local-error.js';
-import { acquireToken, TokenBucket } from './rate-limit.js';
+import type { CallBudget } from './call-budget.js';
 import { retrying } from './retry.js';
 import type { Sleep } from './sleep.js';
 
@@ -42,8 +42,13 @@ export interface ResilienceOptions extends Partial<ResilienceSettings> {
   random?: () => number;
   /** Test seam for backoff and rate-limit waits. @default abortableSleep */
   sleep?: Sleep;
-  /** Test seam: the rate limit's monotonic clock. @default performance.now */
-  now?: () => number;
+  /**
+   * The provider quotas every attempt waits on (src/quotas); the composition root always passes
+   * one. Without it calls are not rate-limited (unit tests of the other layers).
+   */
+  budget?: CallBudget;
+  /** The account these calls are made for, as quotas count it. @default 'default' */
+  account?: string;
 }
 
 /** Breaker state changes are reported through `onEvent` (`type: 'breaker'`), which feeds the metrics. */
@@ -58,7 +63,6 @@ export function withResilience(client: ProviderClient, options: ResilienceOption
     }
   };
   const breakers = new Map<string, EndpointBreaker>();
-  const buckets = new Map<string, TokenBucket>();
   const breakerFor = (region: string) => {
     let b = breakers.get(region);
     if (!b) {
@@ -72,36 +76,23 @@ export function withResilience(client: ProviderClient, options: ResilienceOption
     }
     return b;
   };
-  const bucketFor = (region: string) => {
-    let b = buckets.get(region);
-    if (!b) {
-      b = new TokenBucket({ ratePerSec: s.rateLimitPerSec, burst: s.rateLimitBurst }, options.now);
-      buckets.set(region, b);
-    }
-    return b;
-  };
   const maxWaitMs = s.rateLimitMaxWaitMs;
 
   async function fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob> {
     const deadline = new CallDeadline(s.callDeadlineMs, signal);
     const breaker = breakerFor(key.region);
-    const bucket = bucketFor(key.region);
+    const scope = { provider, account: options.account ?? 'default', region: key.region };
     let sent = 0;
     const attempt = (n: number) =>
       breaker.execute(
         async () => {
           try {
-            const { waitedMs } = await acquireToken(
-              bucket,
-              provider,
-              Math.min(maxWaitMs, deadline.remainingMs()),
-              deadline.signal,
-              options.sleep,
-            );
+            const waitedMs =
+              (await options.budget?.acquire(scope, Math.min(maxWaitMs, deadline.remainingMs()), deadline.signal)) ?? 0;
             if (waitedMs > 0)
               emit({ type: 'rate-limited', provider, region: key.region, waitMs: waitedMs, rejected: false });
           } catch (err) {
-            if (isJobError(err))
+            if (isJobError(err) && err.code === 'PROVIDER_THROTTLED')
               emit({
                 type: 'rate-limited',
                 provider,

@@ -39,6 +39,13 @@ describe('toAlibabaError', () => {
     ['InvalidParameter.JobId', 400, 'BAD_USER_INPUT'],
     ['InvalidAction.NotFound', 404, 'INTERNAL_SERVER_ERROR'],
     ['InvalidVersion', 400, 'INTERNAL_SERVER_ERROR'],
+    // DataWorks' public error codes (docs/providers.md#dataworks-getjobstatus).
+    ['Throttling.User', 429, 'PROVIDER_THROTTLED'],
+    ['Throttling.System', 429, 'PROVIDER_THROTTLED'],
+    ['Throttling.Api.Risk', 429, 'PROVIDER_QUOTA_EXHAUSTED'],
+    ['Throttling.Resource', 429, 'PROVIDER_QUOTA_EXHAUSTED'],
+    ['Forbidden.Not.Server', 500, 'PROVIDER_MISCONFIGURED'],
+    ['UnsupportedHTTPMethod', 405, 'PROVIDER_MISCONFIGURED'],
   ] as const)('maps %s (HTTP %i) to %s', (code, status, expected) => {
     const err = toAlibabaError('NLB', status, {}, envelope(code));
     expect(err.code).toBe(expected);
@@ -56,6 +63,40 @@ describe('toAlibabaError', () => {
     expect(err.code).toBe('PROVIDER_THROTTLED');
     expect(err.details.retryAfterMs).toBe(1500);
     expect(err.transient).toBe(true);
+  });
+
+  it("reports DataWorks' daily limit as a used-up quota, not retried and not throttling", () => {
+    const err = toAlibabaError('DATAWORKS', 429, {}, envelope('Throttling.Api.Risk'));
+    expect(err.code).toBe('PROVIDER_QUOTA_EXHAUSTED');
+    expect(err.message).toBe(
+      'DATAWORKS reported that the call quota for this API is used up: HTTP 429 (Throttling.Api.Risk)',
+    );
+    // No page says when the provider's daily count starts again: nothing is guessed.
+    expect(err.details.resetsAt).toBeUndefined();
+    expect(err.details.retryAfterMs).toBeUndefined();
+  });
+
+  it('dates the reset of a used-up quota from x-acs-retry-after when the answer carries it', () => {
+    const now = Date.UTC(2025, 0, 2, 3, 4, 5);
+    const err = toAlibabaError(
+      'DATAWORKS',
+      429,
+      { 'x-acs-retry-after': '60000' },
+      envelope('Throttling.Api.Risk'),
+      now,
+    );
+    expect(err.code).toBe('PROVIDER_QUOTA_EXHAUSTED');
+    expect(err.details).toMatchObject({ retryAfterMs: 60_000, resetsAt: '2025-01-02T03:05:05.000Z' });
+  });
+
+  it('explains Forbidden.Not.Server as the region, and a 405 as the endpoint, neither transient', () => {
+    const region = toAlibabaError('DATAWORKS', 500, {}, envelope('Forbidden.Not.Server'));
+    expect(region.message).toMatch(/region/);
+    expect(region.transient).toBe(false);
+    const method = toAlibabaError('NLB', 405, {}, '<html>405 Not Allowed</html>');
+    expect(method.code).toBe('PROVIDER_MISCONFIGURED');
+    expect(method.message).toMatch(/endpoint/);
+    expect(method.transient).toBe(false);
   });
 
   it('ignores a zero or non-numeric x-acs-retry-after', () => {

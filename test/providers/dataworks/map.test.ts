@@ -109,6 +109,29 @@ describe('mapDataWorksJob', () => {
     expect(job.startedAt).toEqual(job.createTime);
   });
 
+  it('keeps a Success with an Error as SUCCEEDED and terminal, the error exposed (not a clean success)', () => {
+    const flagged = mapDataWorksJob(KEY, body({ Status: 'Success', Completed: 'True', Error: 'Not Found' }), null);
+    expect(flagged).toMatchObject({ state: 'SUCCEEDED', terminal: true, error: 'Not Found' });
+    const clean = mapDataWorksJob(KEY, body({ Status: 'Success', Completed: 'True', Error: '' }), null);
+    expect(clean).toMatchObject({ state: 'SUCCEEDED', terminal: true, error: null });
+  });
+
+  it.each([
+    ['empty', ''],
+    ['blank', '  '],
+    ['absent', undefined],
+    ['not a string', 42],
+  ])('gives error null when Error is %s, so non-null always means the provider reported one', (_label, value) => {
+    expect(mapDataWorksJob(KEY, body({ Status: 'Success', Error: value }), null).error).toBeNull();
+  });
+
+  it('keeps the failure text of a failed job as sent', () => {
+    expect(mapDataWorksJob(KEY, body({ Status: 'Fail', Error: ' quota of tables exceeded ' }), null)).toMatchObject({
+      state: 'FAILED',
+      error: ' quota of tables exceeded ',
+    });
+  });
+
   it('gives null for absent optional fields', () => {
     const job = mapDataWorksJob(KEY, JSON.stringify({ JobStatus: { Status: 'Running' } }), null);
     expect(job).toMatchObject({

@@ -20,9 +20,16 @@ describe('toHuaweiError', () => {
     [400, 'DLI.0001', 'BAD_USER_INPUT'],
     [400, 'APIGW.0201', 'BAD_USER_INPUT'],
     [400, 'WKS.00149901', 'BAD_USER_INPUT'],
-    [404, 'APIGW.0101', 'PROVIDER_UNAVAILABLE'],
+    [404, 'APIGW.0101', 'PROVIDER_MISCONFIGURED'],
     [400, 'DLI.0999', 'PROVIDER_UNAVAILABLE'],
     [400, 'CFW.00300001', 'PROVIDER_UNAVAILABLE'],
+    // The error-code pages' rows that a bare HTTP 400 would have made the user's fault.
+    [400, 'CFW.00109004', 'PROVIDER_UNAVAILABLE'],
+    [400, 'DLI.0009', 'PROVIDER_THROTTLED'],
+    [400, 'DLI.0012', 'PROVIDER_UNAVAILABLE'],
+    [400, 'DLI.0019', 'PROVIDER_UNAVAILABLE'],
+    [400, 'DLI.0016', 'PROVIDER_FORBIDDEN'],
+    [405, 'WKS.00000405', 'PROVIDER_MISCONFIGURED'],
     [500, 'APIGW.0705', 'PROVIDER_UNAVAILABLE'],
     [503, 'WKS.00000503', 'PROVIDER_UNAVAILABLE'],
   ])('maps HTTP %i %s to %s', (status, code, expected) => {
@@ -38,8 +45,8 @@ describe('toHuaweiError', () => {
     [429, 'PROVIDER_THROTTLED'],
     [502, 'PROVIDER_UNAVAILABLE'],
     [400, 'BAD_USER_INPUT'],
-    [404, 'PROVIDER_UNAVAILABLE'],
-    [405, 'PROVIDER_UNAVAILABLE'],
+    [404, 'PROVIDER_MISCONFIGURED'],
+    [405, 'PROVIDER_MISCONFIGURED'],
     [302, 'PROVIDER_BAD_RESPONSE'],
   ])('falls back to the HTTP status %i without a code (%s)', (status, expected) => {
     const e = err(status, '<html>gateway</html>');
@@ -68,11 +75,19 @@ describe('toHuaweiError', () => {
     expect(e.message).not.toContain('20250102T030405Z');
   });
 
-  it('hints at the endpoint for APIGW.0101 and for any gateway 404', () => {
-    expect(err(404, { error_code: 'APIGW.0101', error_msg: 'The API does not exist' }).message).toMatch(/endpoint/);
+  it('hints at the endpoint for APIGW.0101 and for any gateway 404, as a configuration error that is not transient', () => {
+    const noApi = err(404, { error_code: 'APIGW.0101', error_msg: 'The API does not exist' });
+    expect(noApi.message).toMatch(/endpoint/);
+    expect(noApi.transient).toBe(false);
     const other = err(404, { error_code: 'APIGW.0199', error_msg: 'whatever' });
-    expect(other.code).toBe('PROVIDER_UNAVAILABLE');
+    expect(other.code).toBe('PROVIDER_MISCONFIGURED');
     expect(other.message).toMatch(/endpoint/);
+  });
+
+  it('marks DLI.0009 (system limit) and CFW.00109004 (retry later) transient, and DLI.0016 not', () => {
+    expect(err(400, { error_code: 'DLI.0009' }).transient).toBe(true);
+    expect(err(400, { error_code: 'CFW.00109004' }).transient).toBe(true);
+    expect(err(400, { error_code: 'DLI.0016' }).transient).toBe(false);
   });
 
   // The shared allow-list (src/providers/provider-message.ts): a fixed sentence, never the service's text.

@@ -20,6 +20,11 @@ describe('which provider answers are retried', () => {
     ['Alibaba InternalError (500)', ali(500, 'InternalError')],
     ['NLB SystemBusy sent as HTTP 400', ali(400, 'SystemBusy')],
     ['Huawei DLI.0999 sent as HTTP 400', hw(400, 'DLI.0999')],
+    ['Huawei DLI.0009 (system limit) sent as HTTP 400', hw(400, 'DLI.0009')],
+    ['Huawei DLI.0012 (resource unavailable) sent as HTTP 400', hw(400, 'DLI.0012')],
+    ['Huawei DLI.0019 (task timeout) sent as HTTP 400', hw(400, 'DLI.0019')],
+    ['Huawei CFW.00109004 (retry later) sent as HTTP 400', hw(400, 'CFW.00109004')],
+    ['DataWorks Throttling.User ("too frequent", 429)', ali(429, 'Throttling.User')],
     ['a Huawei 502', hw(502, 'APIGW.0705')],
     [
       'a connection reset',
@@ -41,6 +46,21 @@ describe('which provider answers are retried', () => {
     ['Huawei APIGW.0302', hw(403, 'APIGW.0302')],
     ['a job the provider does not know', ali(404, 'ResourceNotFound.JobId')],
     ['a rejected job id', hw(400, 'DLI.0001')],
+    ['Huawei DLI.0016 (agency/role)', hw(400, 'DLI.0016')],
+    ['Huawei APIGW.0101 (no such API at this host)', hw(404, 'APIGW.0101')],
+    ['an HTTP 405', ali(405, 'UnsupportedHTTPMethod')],
+    [
+      "DataWorks' daily limit Throttling.Api.Risk (transient, but only when the day turns)",
+      ali(429, 'Throttling.Api.Risk'),
+    ],
+    [
+      'a host that does not resolve',
+      new JobError('PROVIDER_MISCONFIGURED', 'NLB endpoint host does not resolve (ENOTFOUND)', { provider: 'NLB' }),
+    ],
+    [
+      'our own spent daily budget',
+      new JobError('PROVIDER_QUOTA_EXHAUSTED', 'budget spent', { resetsAt: '2025-01-03T00:00:00.000Z' }),
+    ],
   ])('never retries %s', (_name, err) => {
     expect(retryClassOf(err)).toBe('never');
   });
@@ -79,6 +99,10 @@ describe('which failures count against a provider endpoint', () => {
     expect(countsAgainstProvider(hw(403, 'APIGW.0302'))).toBe(false);
     expect(countsAgainstProvider(hw(429, 'APIGW.0308'))).toBe(false);
     expect(countsAgainstProvider(new JobError('PROVIDER_BAD_RESPONSE', 'b'))).toBe(false);
+    expect(countsAgainstProvider(hw(404, 'APIGW.0101'))).toBe(false);
+    expect(countsAgainstProvider(ali(405, 'UnsupportedHTTPMethod'))).toBe(false);
+    expect(countsAgainstProvider(new JobError('PROVIDER_MISCONFIGURED', 'host does not resolve'))).toBe(false);
+    expect(countsAgainstProvider(ali(429, 'Throttling.Api.Risk'))).toBe(false);
     expect(countsAgainstProvider(new LocalJobError('PROVIDER_TIMEOUT', 'waited for a token'))).toBe(false);
     expect(countsAgainstProvider(new Error('bug'))).toBe(false);
   });

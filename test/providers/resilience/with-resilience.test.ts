@@ -6,6 +6,7 @@ import {
   type ResilienceOptions,
 } from '../../../src/providers/resilience/index.js';
 import type { JobKey, ProviderClient, ProviderJob } from '../../../src/providers/types.js';
+import { SharedCallBudget } from '../../../src/quotas/call-budget.js';
 import { nlbJob, nlbKey } from '../../helpers/scripted-client.js';
 
 type Outcome = JobError | 'ok' | 'hang';
@@ -33,7 +34,7 @@ function scripted(...outcomes: Outcome[]) {
 }
 
 /** Options with instant, recorded waits on a fake clock, and a mid-range jitter. */
-function harness(extra: ResilienceOptions = {}) {
+function harness(extra: ResilienceOptions & { now?: () => number } = {}) {
   let t = 0;
   const events: ResilienceEvent[] = [];
   const waits: number[] = [];
@@ -41,7 +42,6 @@ function harness(extra: ResilienceOptions = {}) {
     retryBaseMs: 100,
     retryMaxDelayMs: 5_000,
     random: () => 0.5,
-    now: () => t,
     sleep: async (ms) => {
       waits.push(ms);
       t += ms;
@@ -49,7 +49,21 @@ function harness(extra: ResilienceOptions = {}) {
     onEvent: (e) => events.push(e),
     ...extra,
   };
-  return { options, events, waits };
+  const { now = () => t } = extra;
+  return { options, events, waits, now };
+}
+
+/** The harness with a provider quota of `ratePerSec` / `burst`, counted on the harness's clock. */
+function limited(ratePerSec: number, burst: number, extra: ResilienceOptions & { now?: () => number } = {}) {
+  const h = harness(extra);
+  h.options.budget = new SharedCallBudget({
+    limitsOf: () => ({ ratePerSec, burst, dailyBudget: null }),
+    dayStartUtcOffsetMinutes: 0,
+    now: h.now,
+    random: () => 0,
+    sleep: h.options.sleep!,
+  });
+  return h;
 }
 
 /** An endpoint's breaker state as the client's events tell it: the last `breaker` event, closed before any. */
@@ -200,21 +214,22 @@ describe('withResilience', () => {
     expect(breakerState(h.events, 'cn-hangzhou')).toBe('closed');
   });
 
-  it('makes calls wait for a rate-limit token when the endpoint bucket is empty', async () => {
+  it("makes a call wait for the next window of the account's quota when this one is used", async () => {
     const { client } = scripted();
-    const h = harness({ rateLimitPerSec: 10, rateLimitBurst: 1 });
+    // 10/s with no burst: nine windows of 111 ms, one call each.
+    const h = limited(10, 1);
     const r = withResilience(client, h.options);
     await r.fetchJob(key);
     await r.fetchJob(key);
-    expect(h.waits).toEqual([100]);
+    expect(h.waits).toEqual([112]);
     expect(h.events).toEqual([
-      { type: 'rate-limited', provider: 'NLB', region: 'cn-hangzhou', waitMs: 100, rejected: false },
+      { type: 'rate-limited', provider: 'NLB', region: 'cn-hangzhou', waitMs: 112, rejected: false },
     ]);
   });
 
   it('fails locally with PROVIDER_THROTTLED, sending nothing, when a token is further away than the bound', async () => {
     const { client, calls } = scripted();
-    const h = harness({ rateLimitPerSec: 1, rateLimitBurst: 1, rateLimitMaxWaitMs: 100 });
+    const h = limited(2, 1, { rateLimitMaxWaitMs: 100 });
     const r = withResilience(client, h.options);
     await r.fetchJob(key);
     const err = await r.fetchJob(key).catch((e: unknown) => e);
@@ -243,7 +258,7 @@ describe('withResilience', () => {
 
   it('does not report a refusal of the local rate limit as provider throttling', async () => {
     const { client } = scripted();
-    const h = harness({ rateLimitPerSec: 1, rateLimitBurst: 1, rateLimitMaxWaitMs: 100 });
+    const h = limited(2, 1, { rateLimitMaxWaitMs: 100 });
     const r = withResilience(client, h.options);
     await r.fetchJob(key);
     await expect(r.fetchJob(key)).rejects.toMatchObject({ code: 'PROVIDER_THROTTLED' });
@@ -340,24 +355,26 @@ describe('withResilience: a half-open probe that never got a provider answer', (
   it('a probe rejected by the local rate limit does not close the breaker: one of the next calls probes, the others fail fast', async () => {
     const clock = { t: 0 };
     const p = switchable(down());
-    const h = harness({
+    const h = limited(2, 1, {
       breakerThreshold: 5,
       breakerCooldownMs: 1_000,
       retryMaxAttempts: 1,
-      rateLimitPerSec: 1,
-      rateLimitBurst: 5,
       rateLimitMaxWaitMs: 100,
       now: () => clock.t,
     });
     const r = withResilience(p.client, h.options);
-    // Five failed attempts open the breaker and use up the bucket.
-    for (let i = 0; i < 5; i++) await r.fetchJob(key).catch(() => undefined);
+    // Five failed attempts, a second apart on the quota's clock, open the breaker; the last one
+    // uses up the quota's current window.
+    for (let i = 0; i < 5; i++) {
+      clock.t += 1_000;
+      await r.fetchJob(key).catch(() => undefined);
+    }
     expect(breakerState(h.events, 'cn-hangzhou')).toBe('open');
     cooldown();
 
     await expect(r.fetchJob(key)).rejects.toMatchObject({
       code: 'PROVIDER_THROTTLED',
-      message: expect.stringMatching(/client-side rate limit/),
+      message: expect.stringMatching(/rate limit of 2\/s for account default in cn-hangzhou is reached/),
     });
     expect(p.state.calls).toBe(5);
     const afterProbe = breakerState(h.events, 'cn-hangzhou');
