@@ -32,6 +32,7 @@ export type CfwJob = CloudJob & {
   finishedAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   jobId: Scalars['String']['output'];
+  observedAt: Maybe<Scalars['DateTime']['output']>;
   projectId: Maybe<Scalars['String']['output']>;
   provider: JobProvider;
   providerRequestId: Maybe<Scalars['String']['output']>;
@@ -57,6 +58,11 @@ export type CloudJob = {
    */
   id: Scalars['ID']['output'];
   jobId: Scalars['String']['output'];
+  /**
+   * When this service fetched this snapshot from the provider: how fresh it is (a cached or polled
+   * answer can be older than the request). Null when another replica fetched it.
+   */
+  observedAt: Maybe<Scalars['DateTime']['output']>;
   /** Huawei project id; null for Alibaba providers. */
   projectId: Maybe<Scalars['String']['output']>;
   provider: JobProvider;
@@ -90,6 +96,7 @@ export type DataWorksJob = CloudJob & {
   jobId: Scalars['String']['output'];
   /** `JobType`: Create, Update or Cancel. */
   jobType: Maybe<Scalars['String']['output']>;
+  observedAt: Maybe<Scalars['DateTime']['output']>;
   projectId: Maybe<Scalars['String']['output']>;
   provider: JobProvider;
   providerRequestId: Maybe<Scalars['String']['output']>;
@@ -142,6 +149,7 @@ export type DliJob = CloudJob & {
   jobType: Maybe<Scalars['String']['output']>;
   /** `message`: system prompt, empty on success. */
   message: Maybe<Scalars['String']['output']>;
+  observedAt: Maybe<Scalars['DateTime']['output']>;
   /** `owner`: the user who submitted the job. */
   owner: Maybe<Scalars['String']['output']>;
   projectId: Maybe<Scalars['String']['output']>;
@@ -268,6 +276,7 @@ export type NlbJob = CloudJob & {
   finishedAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   jobId: Scalars['String']['output'];
+  observedAt: Maybe<Scalars['DateTime']['output']>;
   projectId: Maybe<Scalars['String']['output']>;
   provider: JobProvider;
   providerRequestId: Maybe<Scalars['String']['output']>;
@@ -342,6 +351,7 @@ export type WorkspaceJob = CloudJob & {
   jobType: Maybe<Scalars['String']['output']>;
   /** v1 `job_type` (fixed 1). */
   jobTypeCode: Maybe<Scalars['Int']['output']>;
+  observedAt: Maybe<Scalars['DateTime']['output']>;
   projectId: Maybe<Scalars['String']['output']>;
   provider: JobProvider;
   providerRequestId: Maybe<Scalars['String']['output']>;

@@ -7,6 +7,7 @@ import { DEFAULTS } from '../config.js';
 import { BulkheadPolicy, BulkheadRejectedError } from 'cockatiel';
 import { JobError } from '../errors.js';
 import { traceProviderCall } from '../observability/tracing.js';
+import { markFetched } from './observed.js';
 import type { JobKey, ProviderClient, ProviderJob, ProviderName } from './types.js';
 
 export interface ProviderRegistryOptions {
@@ -82,6 +83,7 @@ export class ProviderRegistry {
     const started = performance.now();
     try {
       const job = await client.fetchJob(key, signal);
+      markFetched(job, Date.now());
       this.#onCall?.({ key, durationMs: performance.now() - started, outcome: 'ok', requestId: job.providerRequestId });
       return job;
     } catch (err) {

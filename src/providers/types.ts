@@ -33,7 +33,9 @@ export function cloudOf(provider: ProviderName): Cloud {
  * A generated object type as the mappers build it: every field present, no `__typename`, and
  * `account` as the key has it (null: the cloud's default account, which the schema layer names).
  */
-type Model<T> = Required<Omit<T, '__typename' | 'account'>> & { account: string | null };
+// `observedAt` is not the provider's: the schema resolves it from when this process fetched the
+// snapshot (src/providers/observed.ts).
+type Model<T> = Required<Omit<T, '__typename' | 'account' | 'observedAt'>> & { account: string | null };
 /** A generated type that has no account (a part of a job). */
 type Part<T> = Required<Omit<T, '__typename'>>;
 

@@ -37,6 +37,7 @@ export type CfwJob = CloudJob & {
   finishedAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   jobId: Scalars['String']['output'];
+  observedAt: Maybe<Scalars['DateTime']['output']>;
   projectId: Maybe<Scalars['String']['output']>;
   provider: JobProvider;
   providerRequestId: Maybe<Scalars['String']['output']>;
@@ -62,6 +63,11 @@ export type CloudJob = {
    */
   id: Scalars['ID']['output'];
   jobId: Scalars['String']['output'];
+  /**
+   * When this service fetched this snapshot from the provider: how fresh it is (a cached or polled
+   * answer can be older than the request). Null when another replica fetched it.
+   */
+  observedAt: Maybe<Scalars['DateTime']['output']>;
   /** Huawei project id; null for Alibaba providers. */
   projectId: Maybe<Scalars['String']['output']>;
   provider: JobProvider;
@@ -95,6 +101,7 @@ export type DataWorksJob = CloudJob & {
   jobId: Scalars['String']['output'];
   /** `JobType`: Create, Update or Cancel. */
   jobType: Maybe<Scalars['String']['output']>;
+  observedAt: Maybe<Scalars['DateTime']['output']>;
   projectId: Maybe<Scalars['String']['output']>;
   provider: JobProvider;
   providerRequestId: Maybe<Scalars['String']['output']>;
@@ -147,6 +154,7 @@ export type DliJob = CloudJob & {
   jobType: Maybe<Scalars['String']['output']>;
   /** `message`: system prompt, empty on success. */
   message: Maybe<Scalars['String']['output']>;
+  observedAt: Maybe<Scalars['DateTime']['output']>;
   /** `owner`: the user who submitted the job. */
   owner: Maybe<Scalars['String']['output']>;
   projectId: Maybe<Scalars['String']['output']>;
@@ -273,6 +281,7 @@ export type NlbJob = CloudJob & {
   finishedAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   jobId: Scalars['String']['output'];
+  observedAt: Maybe<Scalars['DateTime']['output']>;
   projectId: Maybe<Scalars['String']['output']>;
   provider: JobProvider;
   providerRequestId: Maybe<Scalars['String']['output']>;
@@ -347,6 +356,7 @@ export type WorkspaceJob = CloudJob & {
   jobType: Maybe<Scalars['String']['output']>;
   /** v1 `job_type` (fixed 1). */
   jobTypeCode: Maybe<Scalars['Int']['output']>;
+  observedAt: Maybe<Scalars['DateTime']['output']>;
   projectId: Maybe<Scalars['String']['output']>;
   provider: JobProvider;
   providerRequestId: Maybe<Scalars['String']['output']>;
@@ -606,6 +616,7 @@ export type CfwJobResolvers<ContextType = RequestContext, ParentType extends Res
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   jobId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  observedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   projectId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['JobProvider'], ParentType, ContextType>;
   providerRequestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -632,6 +643,7 @@ export type DataWorksJobResolvers<ContextType = RequestContext, ParentType exten
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   jobId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   jobType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  observedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   projectId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['JobProvider'], ParentType, ContextType>;
   providerRequestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -673,6 +685,7 @@ export type DliJobResolvers<ContextType = RequestContext, ParentType extends Res
   jobMode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   jobType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  observedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   owner?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   projectId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['JobProvider'], ParentType, ContextType>;
@@ -731,6 +744,7 @@ export type NlbJobResolvers<ContextType = RequestContext, ParentType extends Res
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   jobId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  observedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   projectId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['JobProvider'], ParentType, ContextType>;
   providerRequestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -767,6 +781,7 @@ export type WorkspaceJobResolvers<ContextType = RequestContext, ParentType exten
   jobStatusCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   jobType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   jobTypeCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  observedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   projectId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['JobProvider'], ParentType, ContextType>;
   providerRequestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

@@ -7,6 +7,7 @@ import { GraphQLDateTime, GraphQLJSON, GraphQLLong } from 'graphql-scalars';
 import { ERRORS, JobError, isJobError, type ClientErrorCode } from '../errors.js';
 import { loadJob } from '../loaders/jobs.js';
 import { fromGlobalId } from '../providers/job-id.js';
+import { fetchedAtOf } from '../providers/observed.js';
 import { cloudOf, type ProviderJob, type ProviderName } from '../providers/types.js';
 import { resolveJobRef, validateJobKey } from '../refs.js';
 import type { RequestContext } from '../context.js';
@@ -71,6 +72,12 @@ function referenceResolver<P extends ProviderName>(provider: P) {
 }
 
 /** A job's key holds null for the cloud's default account; clients see its name. */
+/** When this process fetched the snapshot (src/providers/observed.ts); null for another replica's. */
+function observedAt(job: ProviderJob): Date | null {
+  const at = fetchedAtOf(job);
+  return at === undefined ? null : new Date(at);
+}
+
 function accountName(job: ProviderJob, _args: unknown, ctx: RequestContext): string {
   return ctx.services.defaults.accounts.nameOf(cloudOf(job.provider), job.account);
 }
@@ -135,18 +142,20 @@ export const resolvers = {
   },
   Job: { __resolveType: resolveType },
   CloudJob: { __resolveType: resolveType },
-  DataWorksJob: { __resolveReference: referenceResolver('DATAWORKS'), account: accountName },
-  NlbJob: { __resolveReference: referenceResolver('NLB'), account: accountName },
-  CfwJob: { __resolveReference: referenceResolver('CFW'), account: accountName },
+  DataWorksJob: { __resolveReference: referenceResolver('DATAWORKS'), account: accountName, observedAt },
+  NlbJob: { __resolveReference: referenceResolver('NLB'), account: accountName, observedAt },
+  CfwJob: { __resolveReference: referenceResolver('CFW'), account: accountName, observedAt },
   DliJob: {
     __resolveReference: referenceResolver('DLI'),
     account: accountName,
+    observedAt,
     columns: nested('columns'),
     tags: nested('tags'),
   },
   WorkspaceJob: {
     __resolveReference: referenceResolver('WORKSPACE'),
     account: accountName,
+    observedAt,
     subJobs: nested('subJobs'),
   },
   WorkspaceSubJob: { entities: nested('entities') },
