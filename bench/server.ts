@@ -5,6 +5,10 @@
  * - `subgraph`:    the real server (createServer), live mode against the bench fakes.
  * - `ws-baseline`: the same services, plus plain graphql-ws `useServer` + buildSubgraphSchema on a
  *                  second port, executing every subscriber's operation itself: the fan-out baseline.
+ * - `ws-free`:     plain graphql-ws `useServer` + buildSubgraphSchema and nothing else: no poll
+ *                  engine, no provider calls. Status changes are made in-process by timers at the
+ *                  fakes' pace (`changes`), so they cost nothing: the "free changes" fan-out baseline,
+ *                  paying only for execution and delivery.
  * - `static`:      a bare @apollo/server (standalone) whose `job` returns a static object of the
  *                  same shape: the query baseline.
  * Nothing here exists in production code: the IPC "debug endpoint" lives only in this harness.
@@ -90,6 +94,30 @@ if (mode === 'static') {
   });
   const { url } = await startStandaloneServer(apollo, { listen: { port: 0, host: '127.0.0.1' } });
   info = { url };
+} else if (mode === 'ws-free') {
+  const httpServer = http.createServer();
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const typename = (job: { __typename: string }) => job.__typename;
+  const schema = buildSubgraphSchema({
+    typeDefs: parse(loadTypeDefs()),
+    resolvers: {
+      DateTime: GraphQLDateTime,
+      Long: GraphQLLong,
+      JSON: GraphQLJSON,
+      Subscription: {
+        jobStatusChanged: {
+          subscribe: (_: unknown, args: { refs: { jobId: string }[] }) => listen(args.refs.map((r) => r.jobId)),
+          resolve: (change: FreeChange) => change,
+        },
+      },
+      Job: { __resolveType: typename },
+      CloudJob: { __resolveType: typename },
+    } as never,
+  });
+  useServer({ schema }, wss);
+  httpServer.listen(0, '127.0.0.1');
+  await once(httpServer, 'listening');
+  info = { url: '', wsUrl: `ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql` };
 } else {
   const config = resolveConfig(process.env);
   server = await createServer(config, { logger: createLogger(config.logLevel) });
@@ -105,8 +133,115 @@ if (mode === 'static') {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// `ws-free`: jobs whose status changes come from timers, and subscriptions to them.
+
+interface FreeChange {
+  at: Date;
+  sequence: number;
+  previousState: string | null;
+  state: string;
+  rawStatus: string;
+  terminal: boolean;
+  job: Record<string, unknown> & { __typename: string };
+}
+interface FreeJob {
+  current: FreeChange;
+  listeners: Set<(c: FreeChange) => void>;
+}
+const freeJobs = new Map<string, FreeJob>();
+const freeTimers: NodeJS.Timeout[] = [];
+const STATE: Record<string, string> = {
+  RUNNING: 'RUNNING',
+  SCALING: 'RUNNING',
+  WAITING: 'PENDING',
+  FINISHED: 'SUCCEEDED',
+  SUCCESS: 'SUCCEEDED',
+};
+
+function freeChange(provider: string, jobId: string, rawStatus: string, prev: FreeChange | null): FreeChange {
+  const state = STATE[rawStatus] ?? 'UNKNOWN';
+  const common = {
+    id: `${provider}:cn-north-4:-:${jobId}`,
+    jobId,
+    state,
+    rawStatus,
+    startedAt: new Date(1_767_225_600_000),
+  };
+  const job =
+    provider === 'DLI'
+      ? { __typename: 'DliJob', ...common, queueName: 'default', durationMs: 12_000 }
+      : { __typename: 'WorkspaceJob', ...common, status: rawStatus, subJobsTotal: 1 };
+  return {
+    at: new Date(),
+    sequence: (prev?.sequence ?? 0) + 1,
+    previousState: prev ? prev.state : null,
+    state,
+    rawStatus,
+    terminal: false,
+    job,
+  };
+}
+
+/** One job's snapshot first, then its changes, until graphql-ws calls `return`. */
+function listen(jobIds: string[]): AsyncIterableIterator<FreeChange> {
+  const queue: FreeChange[] = [];
+  let wake: ((r: IteratorResult<FreeChange>) => void) | null = null;
+  let done = false;
+  const push = (c: FreeChange) => {
+    if (wake) {
+      const w = wake;
+      wake = null;
+      w({ value: c, done: false });
+    } else queue.push(c);
+  };
+  const jobs = jobIds.map((id) => freeJobs.get(id)).filter((j): j is FreeJob => j !== undefined);
+  for (const j of jobs) {
+    j.listeners.add(push);
+    queue.push(j.current);
+  }
+  const finish = (): Promise<IteratorResult<FreeChange>> => {
+    done = true;
+    for (const j of jobs) j.listeners.delete(push);
+    wake?.({ value: undefined, done: true });
+    wake = null;
+    return Promise.resolve({ value: undefined, done: true });
+  };
+  return {
+    next: () =>
+      queue.length
+        ? Promise.resolve({ value: queue.shift()!, done: false })
+        : done
+          ? Promise.resolve({ value: undefined, done: true })
+          : new Promise((r) => (wake = r)),
+    return: finish,
+    throw: finish,
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
 serve(
   {
+    /**
+     * `ws-free`: every job steps through `steps[provider]` every `stepMs`, the jobs' clocks spread
+     * evenly over one step, like the fakes' lifecycles (bench/fakes.ts `prepare`).
+     */
+    changes: (a: { jobs: { provider: string; jobId: string }[]; steps: Record<string, string[]>; stepMs: number }) => {
+      a.jobs.forEach(({ provider, jobId }, i) => {
+        const steps = a.steps[provider]!;
+        let step = 0;
+        const job: FreeJob = { current: freeChange(provider, jobId, steps[0]!, null), listeners: new Set() };
+        freeJobs.set(jobId, job);
+        const tick = () => {
+          step = Math.min(step + 1, steps.length - 1);
+          job.current = freeChange(provider, jobId, steps[step]!, job.current);
+          for (const l of job.listeners) l(job.current);
+        };
+        freeTimers.push(setTimeout(() => freeTimers.push(setInterval(tick, a.stepMs)), (i * a.stepMs) / a.jobs.length));
+      });
+    },
     /** CPU time so far, and heap after full collections when `gc` is set (needs --expose-gc). */
     usage: async (a: { gc?: boolean } | null) => {
       if (a?.gc && gc) {

@@ -37,7 +37,8 @@ export function serve(handlers: Record<string, Handler>, info: unknown = null): 
 }
 
 export interface ChildOptions {
-  env?: Record<string, string>;
+  /** Added to the parent's environment; `undefined` removes a variable (e.g. NODE_ENV). */
+  env?: Record<string, string | undefined>;
   /** Extra node flags (e.g. --expose-gc, --cpu-prof). */
   nodeArgs?: string[];
   args?: string[];
@@ -59,8 +60,10 @@ export class Child<Info = unknown> {
     options: ChildOptions = {},
   ) {
     const path = fileURLToPath(new URL(`../${script}`, import.meta.url));
+    const env = { ...process.env, ...options.env };
+    for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
     this.#proc = fork(path, options.args ?? [], {
-      env: { ...process.env, ...options.env },
+      env,
       execArgv: ['--import', 'tsx', ...(options.nodeArgs ?? [])],
       stdio: options.verbose ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'ignore', 'pipe', 'ipc'],
     });
