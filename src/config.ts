@@ -32,7 +32,14 @@ export const DEFAULTS = deepFreeze({
   mode: 'simulator',
   logLevel: 'info',
   workspaceApi: 'v2',
-  providerConcurrency: 16,
+  /**
+   * Concurrent calls per provider, process-wide. Request rates are bounded by the quotas per
+   * account and region (`quotas` below, under the providers' published limits, docs/providers.md
+   * "Quotas and throttling"), so this cap only has to keep one process from opening unbounded
+   * sockets: 64 lets a full `jobs` query (100 refs over the five providers) go out in one wave
+   * (16 took two round trips for 20 refs of one provider) and matches two origins' connection pools.
+   */
+  providerConcurrency: 64,
   /** Calls waiting for a concurrency slot per provider before new ones fail fast. */
   providerQueueLimit: 10_000,
   maxRefs: 100,
@@ -694,7 +701,8 @@ function readOtel(env: Env): Config['otel'] {
  * The built-in simulator's fakes enforce no quota and bill nothing, so against them the defaults
  * are no limit at all (a demo should not stop after 100 DataWorks polls); what is set still applies.
  */
-const SIMULATOR_QUOTA: ProviderQuota = { ratePerSec: 100_000, burst: 100_000, dailyBudget: null };
+/** No limit: quotas count nothing until a variable or an account sets one. */
+const SIMULATOR_QUOTA: ProviderQuota = { ratePerSec: Infinity, burst: Infinity, dailyBudget: null };
 
 function readQuotas(env: Env, mode: JobsMode): QuotaSettings {
   for (const old of ['JOBS_RATE_LIMIT_PER_SEC', 'JOBS_RATE_LIMIT_BURST']) {

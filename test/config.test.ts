@@ -9,7 +9,7 @@ describe('resolveConfig', () => {
     const c = resolveConfig({});
     expect(c.mode).toBe('simulator');
     expect(c.port).toBe(4000);
-    expect(c.providerConcurrency).toBe(16);
+    expect(c.providerConcurrency).toBe(64);
     expect(c.maxRefs).toBe(100);
     expect(c.workspaceApi).toBe('v2');
     expect(c.poll).toMatchObject({ minIntervalMs: 1000, maxIntervalMs: 30000, terminalTtlMs: 300000 });

@@ -1,17 +1,20 @@
 /**
- * GraphQL over HTTP and the operational routes: Express with `/healthz`, `/readyz`, `/metrics`, the
- * GraphiQL page, and Apollo Server on `/graphql` behind the router secret and a body limit.
+ * GraphQL over HTTP and the operational routes on a plain `node:http` handler: `/healthz`,
+ * `/readyz`, `/metrics`, the GraphiQL page and assets, and Apollo Server on `/graphql` behind the
+ * router secret and a body limit. Express was most of the per-request cost of a `job` query (its
+ * router, body parser, response helpers and the ETag hash of every answer); the hot path now reads
+ * the body, calls `executeHTTPGraphQLRequest` and writes Apollo's string as it is. Express is kept
+ * only behind the GraphiQL routes, which browsers hit rarely and which use its static-file serving.
  */
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { Config } from '../config.js';
 import type { CredentialHealth } from '../credentials/refreshing.js';
-import { requestErrorBody } from '../errors.js';
+import { ERRORS, requestErrorBody, type HttpErrorCode } from '../errors.js';
 import { createContext, type RequestContext, type Services } from '../context.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -19,9 +22,10 @@ import { operationLog } from '../observability/operation-log.js';
 import { requestScopeFrom, runInScope } from '../observability/request-context.js';
 import { traceHttpRequest } from '../observability/tracing.js';
 import { formatError } from '../schema/format-error.js';
-import { requireRouterSecret } from '../security/router-secret.js';
-import { createGraphiqlRouter } from '../ui/graphiql.js';
+import { ROUTER_SECRET_HEADER, secretMatches } from '../security/router-secret.js';
+import { createGraphiqlRouter, GRAPHIQL_ASSETS_PATH } from '../ui/graphiql.js';
 import type { GraphqlSetup } from './graphql.js';
+import { readJsonBody } from './http/body.js';
 
 /** What `/readyz` reports. */
 export interface Readiness {
@@ -49,10 +53,15 @@ export interface HttpSide {
   stop(): Promise<void>;
 }
 
+type Next = (err?: unknown) => void;
+
+/** Where GraphQL is served (over HTTP and WebSocket); the GraphiQL page shares it. */
+const GRAPHQL_PATH = '/graphql';
+const JSON_TYPE = 'application/json; charset=utf-8';
+const HEALTHY = JSON.stringify({ status: 'ok' });
+
 export async function buildHttp(config: Readonly<Config>, o: HttpOptions): Promise<HttpSide> {
-  const app = express();
-  app.disable('x-powered-by');
-  const httpServer = http.createServer(app);
+  const httpServer = http.createServer();
   const apollo = new ApolloServer<RequestContext>({
     schema: o.graphql.schema,
     // Apollo's start-up chatter ("Enabling inline tracing…") is debug for us: the first info line
@@ -71,9 +80,13 @@ export async function buildHttp(config: Readonly<Config>, o: HttpOptions): Promi
     // delay) and re-raise the signal, killing the process before our shutdown finishes.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
+    // Apollo's default, spelled out: a request without a JSON content type or a preflight header
+    // (a browser form or a simple GET) is refused before it runs.
+    csrfPrevention: true,
     validationRules: o.graphql.validationRules,
     plugins: [
       ...o.graphql.plugins,
+      // In-flight requests finish on stop(); idle keep-alive connections are closed.
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       operationLog(o.logger),
@@ -81,10 +94,11 @@ export async function buildHttp(config: Readonly<Config>, o: HttpOptions): Promi
   });
   await apollo.start();
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', (_req, res) => {
+  const maxBodyBytes = config.limits.maxBodyBytes;
+  const routerSecret = config.routerSecret;
+  const graphiql = config.graphiql ? graphiqlApp() : null;
+
+  function readyz(res: http.ServerResponse): void {
     const { draining, providers, redis, accounts } = o.readiness();
     // One account without credentials fails only its own refs: the replica stays in rotation, and
     // the body names the account (every replica would be in the same state anyway).
@@ -100,7 +114,7 @@ export async function buildHttp(config: Readonly<Config>, o: HttpOptions): Promi
     const unavailable = Object.entries(accounts)
       .filter(([, h]) => !h.ok)
       .map(([name]) => name);
-    res.status(ready ? 200 : 503).json({
+    sendJson(res, ready ? 200 : 503, {
       status,
       mode: config.mode,
       providers,
@@ -117,46 +131,164 @@ export async function buildHttp(config: Readonly<Config>, o: HttpOptions): Promi
       ...(unavailable.length ? { accountsUnavailable: unavailable } : {}),
       ...(redis === undefined ? {} : { redis: redis ? 'up' : 'down' }),
     });
-  });
-  app.get('/metrics', async (_req, res) => {
+  }
+
+  async function metrics(res: http.ServerResponse): Promise<void> {
     o.metrics.pollersActive.set(o.activePollers());
     for (const [account, health] of Object.entries(o.readiness().accounts)) {
       o.metrics.accountCredentialsUp.set({ account }, health.ok ? 1 : 0);
     }
-    res.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics());
-  });
-  // Every request runs in a scope carrying its id (the router's traceparent when present).
-  app.use((req, res, next) => {
+    const text = await o.metrics.registry.metrics();
+    res.statusCode = 200;
+    res.setHeader('content-type', o.metrics.registry.contentType);
+    res.end(text);
+  }
+
+  async function graphqlRequest(req: http.IncomingMessage, res: http.ServerResponse, search: string): Promise<void> {
+    if (routerSecret !== null) {
+      const presented = req.headers[ROUTER_SECRET_HEADER];
+      if (presented === undefined) return sendError(res, 'UNAUTHENTICATED', 'missing router secret');
+      if (!secretMatches(routerSecret, Array.isArray(presented) ? presented[0] : presented)) {
+        return sendError(res, 'FORBIDDEN', 'wrong router secret');
+      }
+    }
+    const read = readJsonBody(req, maxBodyBytes);
+    const parsed = read instanceof Promise ? await read : read;
+    if (!parsed.ok) return sendJson(res, parsed.status, requestErrorBody(parsed.code, parsed.message));
+
+    // Node has already lower-cased the names and joined repeated headers (set-cookie aside).
+    const headers = new HeaderMap();
+    const incoming = req.headers;
+    for (const key in incoming) {
+      const value = incoming[key];
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const httpGraphQLRequest: HTTPGraphQLRequest = {
+      method: (req.method ?? 'GET').toUpperCase(),
+      headers,
+      search,
+      body: parsed.body,
+    };
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest,
+      context: contextFor(o.services, res),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    // Apollo's serialised answer goes out as is: no re-encoding, no ETag hash of the body.
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  // Everything after the operational routes: the request scope, tracing, GraphiQL and GraphQL.
+  // (Plain functions, not per-request closures bound to names: under tsx each of those costs a
+  // defineProperty per request for esbuild's keepNames.)
+  function scoped(req: http.IncomingMessage, res: http.ServerResponse, path: string, url: string, query: number) {
+    const isGraphql = path === GRAPHQL_PATH || path.startsWith(`${GRAPHQL_PATH}/`);
+    if (graphiql && (isAssetPath(path) || (isGraphql && mayWantPage(req)))) {
+      graphiql(req, res, (err?: unknown) => {
+        if (err) failed(res, err);
+        else toGraphql(req, res, isGraphql, url, query);
+      });
+      return;
+    }
+    toGraphql(req, res, isGraphql, url, query);
+  }
+
+  function toGraphql(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    isGraphql: boolean,
+    url: string,
+    query: number,
+  ) {
+    if (!isGraphql) return notFound(res);
+    graphqlRequest(req, res, query === -1 ? '' : url.slice(query)).catch((err: unknown) => failed(res, err));
+  }
+
+  function failed(res: http.ServerResponse, err: unknown): void {
+    o.logger.error({ err }, 'HTTP request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.statusCode = 500;
+    res.setHeader('content-type', 'text/plain; charset=utf-8');
+    res.end('Internal Server Error\n');
+  }
+
+  httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    let path = query === -1 ? url : url.slice(0, query);
+    // One trailing slash is the same route, as it was under Express's default (non-strict) routing.
+    if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      // Probes and scrapes stay outside the request scope: they are not traced and carry no id.
+      if (path === '/healthz') return sendRaw(res, 200, JSON_TYPE, HEALTHY);
+      if (path === '/readyz') return readyz(res);
+      if (path === '/metrics') return void metrics(res).catch((err: unknown) => failed(res, err));
+    }
+    // Every other request runs in a scope carrying its id (the router's traceparent when present).
     const scope = requestScopeFrom(req.headers);
     res.setHeader('x-request-id', scope.requestId);
-    runInScope(scope, () => traceHttpRequest(req, res, next));
+    runInScope(scope, () => traceHttpRequest(req, res, () => scoped(req, res, path, url, query)));
   });
-  // GraphiQL for browsers (static page and assets, no data): before the secret check and Apollo.
-  app.use(createGraphiqlRouter({ enabled: config.graphiql }));
-  if (config.routerSecret !== null) app.use('/graphql', requireRouterSecret(config.routerSecret));
-  app.use(
-    '/graphql',
-    express.json({ limit: config.limits.maxBodyBytes }),
-    expressMiddleware(apollo, { context: async ({ res }) => createContext(o.services, abortWhenClientLeaves(res)) }),
-  );
-  // Malformed JSON or an oversized body: a coded GraphQL-shaped error, not Express's HTML page.
-  // body-parser's own status is kept: it tells 400 (unreadable) from 415 (unsupported charset).
-  app.use(
-    (
-      err: { status?: number; type?: string },
-      _req: express.Request,
-      res: express.Response,
-      next: express.NextFunction,
-    ) => {
-      if (!err || typeof err.status !== 'number' || err.status >= 500) return next(err);
-      const body =
-        err.type === 'entity.too.large'
-          ? requestErrorBody('PAYLOAD_TOO_LARGE', 'request body too large')
-          : requestErrorBody('BAD_REQUEST', 'malformed request body');
-      res.status(err.status).json(body);
-    },
-  );
+
   return { httpServer, stop: () => apollo.stop() };
+}
+
+/**
+ * GraphiQL's page and assets through the Express router in src/ui/graphiql.ts (content negotiation,
+ * static files with ranges, ETags and gzip). Whatever it does not answer comes back through `next`.
+ */
+function graphiqlApp(): (req: http.IncomingMessage, res: http.ServerResponse, next: Next) => void {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(createGraphiqlRouter({ enabled: true }));
+  return (req, res, next) => app(req as express.Request, res as express.Response, next);
+}
+
+function isAssetPath(path: string): boolean {
+  return path === GRAPHIQL_ASSETS_PATH || path.startsWith(`${GRAPHIQL_ASSETS_PATH}/`);
+}
+
+/**
+ * A cheap superset of "a browser asking for the page": only a GET that accepts some text/* type can
+ * negotiate to HTML, so GraphQL clients never pay for Express's negotiation.
+ */
+function mayWantPage(req: http.IncomingMessage): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const accept = req.headers.accept;
+  return accept !== undefined && /text\//i.test(accept);
+}
+
+function sendRaw(res: http.ServerResponse, status: number, type: string, body: string): void {
+  res.statusCode = status;
+  res.setHeader('content-type', type);
+  res.end(body);
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  sendRaw(res, status, JSON_TYPE, JSON.stringify(body));
+}
+
+function sendError(res: http.ServerResponse, code: HttpErrorCode, message: string): void {
+  sendJson(res, ERRORS[code].httpStatus ?? 400, requestErrorBody(code, message));
+}
+
+function notFound(res: http.ServerResponse): void {
+  res.setHeader('x-content-type-options', 'nosniff');
+  sendRaw(res, 404, 'text/plain; charset=utf-8', 'Not found\n');
+}
+
+/** Apollo calls this once it is about to execute; requests it refuses earlier never pay for it. */
+function contextFor(services: Services, res: http.ServerResponse): () => Promise<RequestContext> {
+  return () => Promise.resolve(createContext(services, abortWhenClientLeaves(res)));
 }
 
 /** Cancels provider calls of a request whose client went away before the answer was sent. */

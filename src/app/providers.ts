@@ -130,6 +130,8 @@ export async function buildProviders(config: Readonly<Config>, o: ProviderLayerO
     queueLimit: config.providerQueueLimit,
     onCall: (e) => {
       o.metrics.providerCallSeconds.observe({ provider: e.key.provider, outcome: e.outcome }, e.durationMs / 1000);
+      // Successful calls log at debug: at the usual info level, skip building a line nobody writes.
+      if (e.outcome === 'ok' && !o.logger.isLevelEnabled('debug')) return;
       const line = {
         requestId: currentScope()?.requestId,
         provider: e.key.provider,

@@ -75,13 +75,17 @@ export function annotateOperation(operationName: string | null, errorCodes: read
   }
 }
 
-/** Wraps one provider call in a CLIENT span (a child of the request span when there is one). */
+/**
+ * Wraps one provider call in a CLIENT span (a child of the request span when there is one).
+ * `attributesOf` is only called when tracing is on, so untraced calls build no attribute object.
+ */
 export function traceProviderCall<T>(
-  attributes: Record<string, string>,
+  attributesOf: () => Record<string, string>,
   fn: () => Promise<T>,
   outcomeOf: (err: unknown) => string,
 ): Promise<T> {
   if (!enabled) return fn();
+  const attributes = attributesOf();
   return tracer().startActiveSpan(
     `provider ${attributes['jobs.provider'] ?? ''}`,
     { kind: SpanKind.CLIENT, attributes },

@@ -5,7 +5,7 @@
  * each provider's own module.
  */
 import type { LookupFunction } from 'node:net';
-import { Agent, errors as undiciErrors } from 'undici';
+import { Agent, errors as undiciErrors, util as undiciUtil, type Dispatcher } from 'undici';
 import { DEFAULTS, type HttpSettings } from '../config.js';
 import { JobError } from '../errors.js';
 
@@ -68,46 +68,139 @@ export class HttpTransport {
    * Sends one request and reads the whole body. `provider` only labels errors.
    * @throws JobError PROVIDER_TIMEOUT | PROVIDER_UNAVAILABLE | PROVIDER_MISCONFIGURED | PROVIDER_BAD_RESPONSE
    */
-  async send(provider: string, req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
-    const deadline = AbortSignal.timeout(this.#deadlineMs);
-    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
-    try {
-      const res = await this.#agent.request({
-        origin: req.url.origin,
-        path: req.url.pathname + req.url.search,
-        method: req.method,
-        headers: req.headers,
-        body: req.body,
-        signal: combined,
-        headersTimeout: this.#headersTimeoutMs,
-        bodyTimeout: this.#bodyTimeoutMs,
-      });
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > this.#maxBodyBytes) {
-          res.body.destroy();
-          throw new JobError('PROVIDER_BAD_RESPONSE', `${provider} response body exceeds ${this.#maxBodyBytes} bytes`, {
-            provider,
-            httpStatus: res.statusCode,
-          });
-        }
-        chunks.push(chunk);
-      }
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(res.headers)) {
-        if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-      }
-      return { status: res.statusCode, headers, body: Buffer.concat(chunks).toString('utf8') };
-    } catch (err) {
-      throw toTransportError(provider, err, deadline.aborted, signal?.aborted ?? false);
-    }
+  send(provider: string, req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const exchange = new Exchange(provider, this.#maxBodyBytes, this.#deadlineMs, signal, resolve, reject);
+      if (exchange.settled) return; // the caller had already given up
+      this.#agent.dispatch(
+        {
+          origin: req.url.origin,
+          path: req.url.pathname + req.url.search,
+          method: req.method,
+          headers: req.headers,
+          body: req.body ?? null,
+          headersTimeout: this.#headersTimeoutMs,
+          bodyTimeout: this.#bodyTimeoutMs,
+        },
+        exchange,
+      );
+    });
   }
 
   async close(): Promise<void> {
     await this.#agent.close();
   }
+}
+
+/**
+ * One request as an undici dispatch handler: status, headers and body are collected straight from
+ * the connection. This replaces `Agent.request`, whose response stream, async iteration and
+ * per-attempt AbortSignal pair cost more CPU than the rest of a provider call's HTTP work. The
+ * attempt deadline is a plain timer, cancellation a listener on the caller's signal; either one
+ * settles the promise at once and aborts the exchange (when undici hands over the abort function,
+ * if the request is still queued for a connection).
+ */
+class Exchange implements Dispatcher.DispatchHandler, EventListenerObject {
+  settled = false;
+  #deadlineHit = false;
+  #abort: ((reason: Error) => void) | null = null;
+  #abortReason: Error | null = null;
+  #status = 0;
+  #headers: Record<string, string> | null = null;
+  readonly #chunks: Buffer[] = [];
+  #size = 0;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(
+    readonly provider: string,
+    readonly maxBodyBytes: number,
+    deadlineMs: number,
+    readonly signal: AbortSignal | undefined,
+    readonly resolve: (res: HttpResponse) => void,
+    readonly reject: (err: JobError) => void,
+  ) {
+    this.#timer = setTimeout(
+      () => this.#stop(new Error(`attempt deadline of ${deadlineMs} ms passed`), true),
+      deadlineMs,
+    );
+    // The exchange itself is the abort listener (handleEvent): no closure per attempt.
+    if (signal?.aborted) this.handleEvent();
+    else signal?.addEventListener('abort', this, { once: true });
+  }
+
+  /** The caller's signal aborted: the caller gave up on this call. */
+  handleEvent(): void {
+    this.#stop(new Error(`${this.provider} call was cancelled`), false);
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.#abortReason) abort(this.#abortReason);
+    else this.#abort = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    // Informational (1xx) answers come before the real one.
+    if (statusCode < 200) return true;
+    this.#status = statusCode;
+    this.#headers = flatHeaders(undiciUtil.parseHeaders(rawHeaders));
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.#size += chunk.length;
+    if (this.#size > this.maxBodyBytes) {
+      const err = new JobError(
+        'PROVIDER_BAD_RESPONSE',
+        `${this.provider} response body exceeds ${this.maxBodyBytes} bytes`,
+        { provider: this.provider, httpStatus: this.#status },
+      );
+      this.#finish();
+      this.reject(err);
+      this.#abort?.(err);
+      return false;
+    }
+    this.#chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.settled) return;
+    this.#finish();
+    const chunks = this.#chunks;
+    const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    this.resolve({ status: this.#status, headers: this.#headers ?? {}, body });
+  }
+
+  onError(err: Error): void {
+    if (this.settled) return;
+    this.#finish();
+    this.reject(toTransportError(this.provider, err, this.#deadlineHit, this.signal?.aborted ?? false));
+  }
+
+  /** The deadline passed or the caller gave up: settle now, and stop the exchange. */
+  #stop(reason: Error, deadline: boolean): void {
+    if (this.settled) return;
+    this.#deadlineHit = deadline;
+    this.onError(reason);
+    if (this.#abort) this.#abort(reason);
+    else this.#abortReason = reason;
+  }
+
+  #finish(): void {
+    this.settled = true;
+    clearTimeout(this.#timer);
+    this.signal?.removeEventListener('abort', this);
+  }
+}
+
+/** Lower-case names (as undici's parser gives them), repeated headers joined with ", ". */
+function flatHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name in raw) {
+    const value = raw[name];
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
 }
 
 function toTransportError(provider: string, err: unknown, deadlineHit: boolean, callerAborted: boolean): JobError {

@@ -61,14 +61,16 @@ export class ProviderRegistry {
       });
     }
     try {
-      const call = () => this.#timed(client, key, signal);
-      const attributes = {
-        'jobs.provider': key.provider,
-        'jobs.account': key.account ?? '',
-        'jobs.region': key.region,
-        'jobs.job_id': key.jobId,
-      };
-      return await this.#bulkhead(key.provider).execute(() => traceProviderCall(attributes, call, codeOf), signal);
+      // Inline closures: under tsx every closure bound to a name also defines its name, per call.
+      return await this.#bulkhead(key.provider).execute(
+        () =>
+          traceProviderCall(
+            () => spanAttributes(key),
+            () => this.#timed(client, key, signal),
+            codeOf,
+          ),
+        signal,
+      );
     } catch (err) {
       if (err instanceof BulkheadRejectedError) {
         throw new JobError('PROVIDER_UNAVAILABLE', `${key.provider}: too many calls queued on this server`, {
@@ -102,6 +104,15 @@ export class ProviderRegistry {
     }
     return b;
   }
+}
+
+function spanAttributes(key: JobKey): Record<string, string> {
+  return {
+    'jobs.provider': key.provider,
+    'jobs.account': key.account ?? '',
+    'jobs.region': key.region,
+    'jobs.job_id': key.jobId,
+  };
 }
 
 function codeOf(err: unknown): string {

@@ -14,7 +14,11 @@ export function compareBytes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+const EMPTY_SHA256 = createHash('sha256').update('', 'utf8').digest('hex');
+
 /** Lowercase hex SHA-256 of UTF-8 text. */
 export function sha256Hex(text: string): string {
+  // Most signed requests have no body: its hash is a constant, not worth a hash object per call.
+  if (text === '') return EMPTY_SHA256;
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }

@@ -50,6 +50,8 @@ export interface CallBudgetOptions {
 
 interface ScopeState {
   limits: QuotaLimits;
+  /** No rate and no daily budget: calls are not counted. */
+  unlimited: boolean;
   plan: WindowPlan;
   /** `{provider:account:region}`: one hash slot for everything of a scope (Redis Cluster). */
   tag: string;
@@ -59,7 +61,34 @@ interface ScopeState {
   fallbackBucket: TokenBucket | null;
   fallbackReplicas: number;
   fallbackDaily: RateLimiterMemory | null;
+  /** Without Redis: the rate's count, kept here instead of in a RateLimiterMemory (see WindowCount). */
+  window: WindowCount | null;
 }
+
+/**
+ * The current window's count of one scope in this process: what RateLimiterMemory keeps under a
+ * key per window, without its promise per call. Windows only move forward, so one slot suffices.
+ */
+class WindowCount {
+  #slot = -1;
+  #used = 0;
+
+  constructor(readonly perWindow: number) {}
+
+  /** Counts one call in window `slot` if it has room. */
+  take(slot: number): boolean {
+    if (slot !== this.#slot) {
+      this.#slot = slot;
+      this.#used = 0;
+    }
+    if (this.#used >= this.perWindow) return false;
+    this.#used++;
+    return true;
+  }
+}
+
+/** How long a replica serves from its share after the shared counters failed, before trying them again. */
+const SHARED_RETRY_MS = 1_000;
 
 /** A counter from rate-limiter-flexible rejects with a RateLimiterRes when over; anything else is a store failure. */
 const overLimit = (err: unknown): err is RateLimiterRes => err instanceof RateLimiterRes;
@@ -71,6 +100,7 @@ export class SharedCallBudget implements CallBudget {
   readonly #random: () => number;
   readonly #scopes = new Map<string, ScopeState>();
   #sharedOk = true;
+  #sharedRetryAt = 0;
 
   constructor(options: CallBudgetOptions) {
     this.#o = options;
@@ -81,7 +111,8 @@ export class SharedCallBudget implements CallBudget {
 
   /** Calls per second a scope can sustain (what the poll engine plans with). */
   sustainedPerSec(scope: BudgetScope): number {
-    return this.#state(scope).plan.sustainedPerSec;
+    const s = this.#state(scope);
+    return Number.isFinite(s.limits.ratePerSec) ? s.plan.sustainedPerSec : Infinity;
   }
 
   /** The limits in force for a scope. */
@@ -89,8 +120,22 @@ export class SharedCallBudget implements CallBudget {
     return this.#state(scope).limits;
   }
 
+  /**
+   * A slot at once, synchronously, when that needs no store round trip: an unlimited scope, or this
+   * process's own counters with room in the current window and no daily budget. False means "ask
+   * {@link acquire}" (it may still grant at once); nothing is counted then.
+   */
+  tryAcquire(scope: BudgetScope): boolean {
+    const s = this.#state(scope);
+    if (s.unlimited) return true;
+    if (!s.window || s.limits.dailyBudget !== null) return false;
+    return s.window.take(Math.floor(this.#now() / s.plan.windowMs));
+  }
+
   async acquire(scope: BudgetScope, maxWaitMs: number, signal: AbortSignal): Promise<number> {
     const s = this.#state(scope);
+    // No quota at all (the built-in simulator's default): nothing to count, no round trip.
+    if (s.unlimited) return 0;
     const refundDaily = s.limits.dailyBudget !== null ? await this.#takeDaily(s, scope) : null;
     try {
       const waited = await this.#takeRate(s, scope, maxWaitMs, signal);
@@ -116,7 +161,7 @@ export class SharedCallBudget implements CallBudget {
         `${scope.provider}: the daily budget of ${budget} calls for account ${scope.account} in ${scope.region} is spent; no request was sent`,
         { provider: scope.provider, account: scope.account, resetsAt: new Date(day.endsAt).toISOString() },
       );
-    let limiter: RateLimiterAbstract = s.daily!;
+    let limiter: RateLimiterAbstract = this.#sharedUsable() ? s.daily! : this.#fallbackDaily(s, budget);
     for (;;) {
       try {
         const res = await limiter.consume(key, 1, { customDuration: ttlSec });
@@ -141,14 +186,19 @@ export class SharedCallBudget implements CallBudget {
     for (;;) {
       const now = this.#now();
       const slot = Math.floor(now / windowMs);
-      try {
-        await s.rate.consume(`${s.tag}:w:${slot}`, 1);
-        this.#shared(true);
-        return waited;
-      } catch (err) {
-        if (!overLimit(err)) {
-          this.#shared(false);
-          return waited + (await this.#fallbackRate(s, scope, maxWaitMs - waited, signal));
+      if (!this.#sharedUsable()) return waited + (await this.#fallbackRate(s, scope, maxWaitMs - waited, signal));
+      if (s.window) {
+        if (s.window.take(slot)) return waited;
+      } else {
+        try {
+          await s.rate.consume(`${s.tag}:w:${slot}`, 1);
+          this.#shared(true);
+          return waited;
+        } catch (err) {
+          if (!overLimit(err)) {
+            this.#shared(false);
+            return waited + (await this.#fallbackRate(s, scope, maxWaitMs - waited, signal));
+          }
         }
       }
       // Into the next window at a random point of its first half: waiters of every replica wake
@@ -198,7 +248,10 @@ export class SharedCallBudget implements CallBudget {
     let s = this.#scopes.get(id);
     if (!s) {
       const limits = this.#o.limitsOf(scope);
-      const plan = windowPlan(limits.ratePerSec, Math.min(limits.burst, limits.ratePerSec));
+      const unlimited = limits.ratePerSec === Infinity && limits.dailyBudget === null;
+      // An unlimited rate with a daily budget is counted as the largest rate a plan can hold.
+      const rate = Number.isFinite(limits.ratePerSec) ? limits.ratePerSec : 1_000_000;
+      const plan = windowPlan(rate, Math.min(Number.isFinite(limits.burst) ? limits.burst : rate, rate));
       const redis = this.#o.redis;
       // Window keys are named per window, so their expiry only cleans up: a second past the window.
       const rateOptions = { points: plan.perWindow, duration: Math.ceil(plan.windowMs / 1_000) + 1 };
@@ -220,6 +273,7 @@ export class SharedCallBudget implements CallBudget {
           : new RateLimiterMemory(o);
       s = {
         limits,
+        unlimited,
         plan,
         tag: `{${id}}`,
         rate: make(rateOptions, 'rate'),
@@ -227,6 +281,7 @@ export class SharedCallBudget implements CallBudget {
         fallbackBucket: null,
         fallbackReplicas: 0,
         fallbackDaily: null,
+        window: redis ? null : new WindowCount(plan.perWindow),
       };
       this.#scopes.set(id, s);
     }
@@ -241,7 +296,16 @@ export class SharedCallBudget implements CallBudget {
     }
   }
 
+  /**
+   * Whether to try the shared counters: after they failed, not again for a second, so a call in an
+   * outage pays neither a timeout nor a refused round trip (the fallback share serves it).
+   */
+  #sharedUsable(): boolean {
+    return this.#sharedOk || this.#now() >= this.#sharedRetryAt;
+  }
+
   #shared(available: boolean): void {
+    if (!available) this.#sharedRetryAt = this.#now() + SHARED_RETRY_MS;
     if (this.#sharedOk === available || !this.#o.redis) return;
     this.#sharedOk = available;
     try {

@@ -117,15 +117,32 @@ describe('Query.jobs', () => {
     expect(server.simulator.fakes.DLI.requests).toHaveLength(1);
   });
 
-  it('fetches 50 distinct jobs concurrently, capped at 16 per provider (about ceil(50/16) round trips)', async () => {
-    const dli = server.simulator.fakes.DLI;
-    dli.latencyMs = 100;
-    const refs = Array.from({ length: 50 }, (_, i) => ({ provider: 'DLI', jobId: `conc-${i}` }));
+  it('fetches 50 distinct jobs concurrently, capped at JOBS_PROVIDER_CONCURRENCY per provider (about ceil(50/16) round trips)', async () => {
+    // The cap is set explicitly: the default (64) is above what 50 refs of one provider need.
+    const capped = await startTestServer({ env: { JOBS_PROVIDER_CONCURRENCY: '16' } });
+    try {
+      const dli = capped.simulator.fakes.DLI;
+      dli.latencyMs = 100;
+      const refs = Array.from({ length: 50 }, (_, i) => ({ provider: 'DLI', jobId: `conc-${i}` }));
+      const res = await capped.query<{ jobs: unknown[] }>(JOBS, { refs });
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.jobs).toHaveLength(50);
+      expect(dli.requests).toHaveLength(50);
+      expect(dli.maxConcurrent).toBe(16);
+    } finally {
+      await capped.stop();
+    }
+  });
+
+  it('sends a full jobs query (100 refs over the five providers) in one wave with the default cap', async () => {
+    // Long enough that every request of the batch is sent before the first answer comes back.
+    for (const f of Object.values(server.simulator.fakes)) f.latencyMs = 300;
+    const refs = Array.from({ length: 100 }, (_, i) => ({ provider: PROVIDERS[i % 5]!, jobId: `wave-${i}` }));
     const res = await server.query<{ jobs: unknown[] }>(JOBS, { refs });
     expect(res.errors).toBeUndefined();
-    expect(res.data!.jobs).toHaveLength(50);
-    expect(dli.requests).toHaveLength(50);
-    expect(dli.maxConcurrent).toBe(16);
+    expect(res.data!.jobs).toHaveLength(100);
+    // 20 refs per provider, all in flight together: none waited for another's round trip.
+    for (const f of Object.values(server.simulator.fakes)) expect(f.maxConcurrent).toBe(20);
   });
 
   it('refuses more refs than configured with BAD_USER_INPUT and no provider call', async () => {

@@ -92,6 +92,13 @@ describe('SharedCallBudget: the rate', () => {
     }
   });
 
+  it('counts nothing for a scope without any quota (the simulator default), and says it can sustain any rate', async () => {
+    const { b } = budget({ ratePerSec: Infinity, burst: Infinity });
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 1_000; i++) expect(await b.acquire(DW, 0, signal)).toBe(0);
+    expect(b.sustainedPerSec(DW)).toBe(Infinity);
+  });
+
   it('reports what a scope can sustain, for the poll engine to plan with', () => {
     const { b } = budget({ ratePerSec: 200, burst: 10 });
     expect(b.sustainedPerSec(DW)).toBeGreaterThanOrEqual(190);

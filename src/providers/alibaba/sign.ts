@@ -49,9 +49,19 @@ export function canonicalQueryString(query: Readonly<Record<string, string>>): s
     .join('&');
 }
 
+/** The last x-acs-date formatted, and its second. */
+let lastAcsSecond = NaN;
+let lastAcsDate = '';
+
 /** `yyyy-MM-ddTHH:mm:ssZ` in UTC (no milliseconds), the only form `x-acs-date` accepts. */
 export function formatAcsDate(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // Calls in the same second share one string (see formatSdkDate in ../huawei/sign.ts).
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastAcsSecond) {
+    lastAcsDate = date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lastAcsSecond = second;
+  }
+  return lastAcsDate;
 }
 
 /** Signs one request; returns the headers to send (and the intermediates for tests). */

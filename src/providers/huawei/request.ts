@@ -48,9 +48,9 @@ export function buildHuaweiGet(
   parts: HuaweiGetParts,
   auth: HuaweiAuth,
 ): HttpRequest {
-  const base = resolveEndpoint(parts.provider, parts.region, options.endpointOverride);
-  const url = new URL(base);
-  url.pathname = base.pathname + parts.segments.map(encodeRfc3986).join('/');
+  // resolveEndpoint hands out a fresh URL each time, so it can be completed in place.
+  const url = resolveEndpoint(parts.provider, parts.region, options.endpointOverride);
+  url.pathname = url.pathname + parts.segments.map(encodeRfc3986).join('/');
   if (auth.kind === 'token') {
     return { method: 'GET', url, headers: { 'Content-Type': 'application/json', 'X-Auth-Token': auth.token } };
   }

@@ -21,4 +21,10 @@ export interface CallBudget {
    * @throws LocalJobError PROVIDER_QUOTA_EXHAUSTED when the daily budget is spent (`resetsAt` says when it resets)
    */
   acquire(scope: BudgetScope, maxWaitMs: number, signal: AbortSignal): Promise<number>;
+  /**
+   * Optional fast path: true when a slot is taken at once without any I/O (nothing to wait for);
+   * false when the caller must {@link acquire} instead (nothing was counted). Lets the common case
+   * skip a promise chain per attempt.
+   */
+  tryAcquire?(scope: BudgetScope): boolean;
 }

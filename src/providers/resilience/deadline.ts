@@ -3,11 +3,10 @@
  * when the deadline passes or when the caller's own signal aborts (client gone), and it tells
  * the two apart: only the first is a provider timeout.
  */
-export class CallDeadline {
+export class CallDeadline implements EventListenerObject {
   readonly #controller = new AbortController();
   readonly #timer: NodeJS.Timeout;
   readonly #caller: AbortSignal | undefined;
-  readonly #onCallerAbort = () => this.#controller.abort(this.#caller?.reason);
   readonly #endsAt: number;
   readonly #now: () => number;
   #expired = false;
@@ -30,8 +29,14 @@ export class CallDeadline {
       this.#controller.abort(new Error(`call deadline of ${ms} ms passed`));
     }, ms);
     this.#timer.unref();
-    if (caller?.aborted) this.#onCallerAbort();
-    else caller?.addEventListener('abort', this.#onCallerAbort, { once: true });
+    // The deadline itself listens (handleEvent): no closure per call.
+    if (caller?.aborted) this.handleEvent();
+    else caller?.addEventListener('abort', this, { once: true });
+  }
+
+  /** The caller's signal aborted: pass its reason on. */
+  handleEvent(): void {
+    this.#controller.abort(this.#caller?.reason);
   }
 
   /** Aborts on expiry or caller cancellation; pass it to every attempt and every wait. */
@@ -57,6 +62,6 @@ export class CallDeadline {
   /** Releases the timer and the caller listener; call when the call settles. */
   dispose(): void {
     clearTimeout(this.#timer);
-    this.#caller?.removeEventListener('abort', this.#onCallerAbort);
+    this.#caller?.removeEventListener('abort', this);
   }
 }

@@ -13,8 +13,8 @@ import type { JobKey, ProviderClient, ProviderJob } from '../types.js';
 import { EndpointBreaker, type BreakerState } from './circuit-breaker.js';
 import { CallDeadline } from './deadline.js';
 import { LocalJobError } from './local-error.js';
-import type { CallBudget } from './call-budget.js';
-import { retrying } from './retry.js';
+import type { BudgetScope, CallBudget } from './call-budget.js';
+import { retrying, type RetryInfo } from './retry.js';
 import type { Sleep } from './sleep.js';
 
 /** The tunables, as configuration carries them (defined with their defaults in src/config.ts). */
@@ -77,65 +77,82 @@ export function withResilience(client: ProviderClient, options: ResilienceOption
     return b;
   };
   const maxWaitMs = s.rateLimitMaxWaitMs;
+  const budget = options.budget;
+  const account = options.account ?? 'default';
+
+  /** Waits on the quota (bounded), reporting the wait or the refusal. */
+  async function waitForTurn(scope: BudgetScope, deadline: CallDeadline): Promise<void> {
+    try {
+      const waitedMs = await budget!.acquire(scope, Math.min(maxWaitMs, deadline.remainingMs()), deadline.signal);
+      if (waitedMs > 0)
+        emit({ type: 'rate-limited', provider, region: scope.region, waitMs: waitedMs, rejected: false });
+    } catch (err) {
+      if (isJobError(err) && err.code === 'PROVIDER_THROTTLED')
+        emit({
+          type: 'rate-limited',
+          provider,
+          region: scope.region,
+          waitMs: err.details.retryAfterMs ?? 0,
+          rejected: true,
+        });
+      throw err;
+    }
+  }
+
+  /** Reports each retry of a call in `region`. */
+  function retryReporter(region: string): (info: RetryInfo) => void {
+    return ({ attempt: n, delayMs, error }) =>
+      emit({
+        type: 'retry',
+        provider,
+        region,
+        attempt: n,
+        delayMs,
+        code: isJobError(error) ? error.code : 'INTERNAL_SERVER_ERROR',
+      });
+  }
 
   async function fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob> {
     const deadline = new CallDeadline(s.callDeadlineMs, signal);
     const breaker = breakerFor(key.region);
-    const scope = { provider, account: options.account ?? 'default', region: key.region };
+    const scope: BudgetScope = { provider, account, region: key.region };
     let sent = 0;
-    const attempt = (n: number) =>
-      breaker.execute(
-        async () => {
-          try {
-            const waitedMs =
-              (await options.budget?.acquire(scope, Math.min(maxWaitMs, deadline.remainingMs()), deadline.signal)) ?? 0;
-            if (waitedMs > 0)
-              emit({ type: 'rate-limited', provider, region: key.region, waitMs: waitedMs, rejected: false });
-          } catch (err) {
-            if (isJobError(err) && err.code === 'PROVIDER_THROTTLED')
-              emit({
-                type: 'rate-limited',
-                provider,
-                region: key.region,
-                waitMs: err.details.retryAfterMs ?? 0,
-                rejected: true,
-              });
-            throw err;
-          }
-          if (deadline.signal.aborted)
-            throw new LocalJobError('PROVIDER_TIMEOUT', `${provider} call ended while waiting for its turn`, {
-              provider,
-            });
-          sent++;
-          try {
-            return await client.fetchJob(key, deadline.signal);
-          } catch (err) {
-            // Counted here, per answer: the call's final error shows at most the last one.
-            if (isJobError(err) && err.code === 'PROVIDER_THROTTLED' && !(err instanceof LocalJobError)) {
-              emit({ type: 'provider-throttled', provider, region: key.region, attempt: n });
-            }
-            throw err;
-          }
-        },
-        () => deadline.cancelled,
-      );
     try {
-      return await retrying(attempt, deadline, {
-        maxAttempts: s.retryMaxAttempts,
-        baseDelayMs: s.retryBaseMs,
-        maxDelayMs: s.retryMaxDelayMs,
-        ...(options.random ? { random: options.random } : {}),
-        ...(options.sleep ? { sleep: options.sleep } : {}),
-        onRetry: ({ attempt: n, delayMs, error }) =>
-          emit({
-            type: 'retry',
-            provider,
-            region: key.region,
-            attempt: n,
-            delayMs,
-            code: isJobError(error) ? error.code : 'INTERNAL_SERVER_ERROR',
-          }),
-      });
+      // Closures here are passed inline, not bound to names: under tsx (npm start) every named
+      // closure also pays a defineProperty for its name, per call.
+      return await retrying(
+        (n) =>
+          breaker.execute(
+            async () => {
+              // The quota's synchronous fast path spares a promise chain per attempt when a slot is free.
+              if (budget && !budget.tryAcquire?.(scope)) await waitForTurn(scope, deadline);
+              if (deadline.signal.aborted)
+                throw new LocalJobError('PROVIDER_TIMEOUT', `${provider} call ended while waiting for its turn`, {
+                  provider,
+                });
+              sent++;
+              try {
+                return await client.fetchJob(key, deadline.signal);
+              } catch (err) {
+                // Counted here, per answer: the call's final error shows at most the last one.
+                if (isJobError(err) && err.code === 'PROVIDER_THROTTLED' && !(err instanceof LocalJobError)) {
+                  emit({ type: 'provider-throttled', provider, region: key.region, attempt: n });
+                }
+                throw err;
+              }
+            },
+            () => deadline.cancelled,
+          ),
+        deadline,
+        {
+          maxAttempts: s.retryMaxAttempts,
+          baseDelayMs: s.retryBaseMs,
+          maxDelayMs: s.retryMaxDelayMs,
+          ...(options.random ? { random: options.random } : {}),
+          ...(options.sleep ? { sleep: options.sleep } : {}),
+          onRetry: retryReporter(key.region),
+        },
+      );
     } catch (err) {
       throw finalError(err, deadline, sent, provider);
     } finally {
