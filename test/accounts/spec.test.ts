@@ -82,7 +82,7 @@ accounts:
     defaultRegion: cn-hangzhou
     credentials:
       source: static
-      accessKeyId: LTAI5tLiteralKeyId
+      accessKeyId: FAKEliteralKeyId
       accessKeySecret: { env: ALI_SECRET }
       securityToken: { file: /run/secrets/ali-sts-token }
   - name: ali-oidc
@@ -158,7 +158,7 @@ accounts:
         defaultRegion: 'cn-hangzhou',
         credentials: {
           source: 'static',
-          accessKeyId: { value: 'LTAI5tLiteralKeyId' },
+          accessKeyId: { value: 'FAKEliteralKeyId' },
           accessKeySecret: { value: 'ali-secret-from-env' },
           securityToken: { file: '/run/secrets/ali-sts-token' },
         },
