@@ -143,8 +143,10 @@ for (const d of deployments)
         const reqs = requestsFor(simulator, jobId);
         counts.push(reqs.length);
         const gaps = reqs.slice(1).map((r, i) => r.receivedAt - reqs[i]!.receivedAt);
-        // One poller: polls stay apart (jittered minimum 80 ms less the 50 ms tick window); 3 pollers would interleave.
-        expect(Math.min(...gaps)).toBeGreaterThanOrEqual(25);
+        // One poller: polls stay apart (jittered minimum 80 ms less the 50 ms tick window), but one
+        // delayed answer (a stalled event loop on a busy runner) can bring two arrivals closer.
+        // A second poller would interleave its polls with the first's all through the lifecycle.
+        expect(gaps.filter((g) => g < 25).length, `gaps ${gaps.join(',')}`).toBeLessThanOrEqual(1);
         expect(reqs.length).toBeLessThan(40);
       }
       console.info(
