@@ -84,7 +84,7 @@ function mostInAnyWindow(sorted: Float64Array, windowMs: number): number {
   return most;
 }
 
-interface EngineRun {
+export interface EngineRun {
   polls: number;
   mostPerSecond: number;
   minPollsPerJob: number;

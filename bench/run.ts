@@ -22,6 +22,7 @@ import {
   SIMULATOR_HUAWEI_PROJECT_ID,
 } from '../src/simulator/credentials.js';
 import { Child } from './lib/ipc.js';
+import type { EngineRun } from './poll-budget.js';
 import { callsPerTick, median } from './lib/stats.js';
 import { UNLIMITED_QUOTAS } from '../test/helpers/quota-env.js';
 import { redisReachable, redisServerInstalled, PrivateRedis } from '../test/helpers/redis.js';
@@ -844,16 +845,6 @@ async function cluster(fakes: Child, endpoints: Record<ProviderName, string>): P
 // ---------------------------------------------------------------------------------------------
 // 5. The poll engine alone at scale: many watched jobs under a poll budget, on a virtual clock.
 
-interface BudgetRun {
-  polls: number;
-  mostPerSecond: number;
-  minPollsPerJob: number;
-  maxPollsPerJob: number;
-  setupMs: number;
-  cpuPerPollUs: number;
-  heapPerJob: number;
-}
-
 async function pollBudget(): Promise<void> {
   const { budgetJobs: n, budgetRate: rate } = SIZES;
   // Time for every job to be polled twice at the budget's rate, and then some.
@@ -863,8 +854,8 @@ async function pollBudget(): Promise<void> {
   await child.ready;
   const t0 = Date.now();
   const r = await child.call<{
-    large: BudgetRun;
-    small: BudgetRun;
+    large: EngineRun;
+    small: EngineRun;
     baselineCpuPerPollUs: number;
     baselineHeapPerJob: number;
   }>('run', { jobs: n, ratePerSec: rate, simulatedSeconds, smallJobs });

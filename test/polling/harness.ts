@@ -76,16 +76,7 @@ export function collect() {
   return { events, statuses, watcher: (e: WatchEvent) => events.push(e) };
 }
 
-/** The most calls that started within any one-second interval [t, t + 1000). */
-export function mostInAnySecond(times: readonly number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= 1_000) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
+export { mostInAnySecond } from '../helpers/sliding-window.js';
 
 /** Gaps between consecutive values (sorted). */
 export function gaps(times: readonly number[]): number[] {

@@ -10,6 +10,7 @@ import { SharedCallBudget } from '../../src/quotas/call-budget.js';
 import { ReplicaPresence } from '../../src/quotas/replica-presence.js';
 import { redisSkipReason, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { mostInAnySecond } from '../helpers/sliding-window.js';
 
 const DW: BudgetScope = { provider: 'DATAWORKS', account: 'prod', region: 'cn-hangzhou' };
 
@@ -72,16 +73,6 @@ async function press(budgets: SharedCallBudget[], ms: number, scope = DW): Promi
   );
 }
 
-function maxInAnySecond(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= 1_000) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
-
 describe('SharedCallBudget over Redis', () => {
   it('holds three replicas together to 5 calls in any sliding second', async (ctx) => {
     if (skip) return ctx.skip(skip);
@@ -92,7 +83,7 @@ describe('SharedCallBudget over Redis', () => {
     const budgets = clients.map((r) => replica(r, prefix, limits));
     const granted = await press(budgets, 3_000);
     const all = granted.flat();
-    expect(maxInAnySecond(all)).toBeLessThanOrEqual(5);
+    expect(mostInAnySecond(all)).toBeLessThanOrEqual(5);
     // Sustained 4/s for 3 s: the budget is used, not starved.
     expect(all.length).toBeGreaterThanOrEqual(10);
     // Every replica got a turn.
@@ -138,10 +129,10 @@ describe('SharedCallBudget over Redis', () => {
     const alone = (await press(budgets, 2_000)).flat();
 
     const sustained = budgets[0]!.sustainedPerSec(DW);
-    expect(maxInAnySecond(shared), 'shared').toBeLessThanOrEqual(30);
+    expect(mostInAnySecond(shared), 'shared').toBeLessThanOrEqual(30);
     // Each replica's bucket: sustained/3 per second and a burst of 1; together at most the
     // sustained rate plus one burst each.
-    expect(maxInAnySecond(alone), `alone, sustained ${sustained}`).toBeLessThanOrEqual(sustained + 3);
+    expect(mostInAnySecond(alone), `alone, sustained ${sustained}`).toBeLessThanOrEqual(sustained + 3);
     expect(alone.length, 'calls while alone').toBeGreaterThan(sustained);
   });
 });

@@ -9,6 +9,7 @@ import type { BudgetScope } from '../../src/providers/resilience/call-budget.js'
 import { SharedCallBudget, type QuotaUse } from '../../src/quotas/call-budget.js';
 import type { QuotaLimits } from '../../src/quotas/limits.js';
 import { ManualClock } from '../helpers/manual-clock.js';
+import { mostInAnySecond } from '../helpers/sliding-window.js';
 
 const DW: BudgetScope = { provider: 'DATAWORKS', account: 'prod', region: 'cn-hangzhou' };
 // 23:59:00 in China Standard Time.
@@ -45,16 +46,6 @@ async function failure(p: Promise<unknown>): Promise<JobError> {
   throw new Error('expected a coded failure');
 }
 
-function maxInAnySecond(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= 1_000) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
-
 describe('SharedCallBudget: the rate', () => {
   it('lets 60 callers through at no more than 5 in any sliding second', async () => {
     const { b, clock } = budget();
@@ -64,7 +55,7 @@ describe('SharedCallBudget: the rate', () => {
     await clock.advance(20_000);
     await Promise.all(all);
     expect(granted).toHaveLength(60);
-    expect(maxInAnySecond(granted)).toBeLessThanOrEqual(5);
+    expect(mostInAnySecond(granted)).toBeLessThanOrEqual(5);
     // Sustained 4/s (windows of 250 ms, one call each): 60 calls within about 15 s.
     expect(Math.max(...granted) - START).toBeLessThan(15_500);
   });

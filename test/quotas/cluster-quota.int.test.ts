@@ -14,6 +14,7 @@ import { redisSkipReason, TEST_REDIS_URL, uniquePrefix, viaProxies, type Replica
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitUntil } from '../helpers/wait.js';
 import { connect, subscribe, type Subscription } from '../helpers/ws-client.js';
+import { mostInAnySecond } from '../helpers/sliding-window.js';
 
 const skip = await redisSkipReason();
 const WATCH = `subscription($refs: [JobRef!]!) { jobStatusChanged(refs: $refs) { rawStatus previousRawStatus } }`;
@@ -80,13 +81,7 @@ class QuotaEnforcingFront {
 
   /** The most calls it let through in any sliding second from `since`. */
   maxPerSecond(since = 0): number {
-    const times = this.passed.filter((t) => t >= since);
-    let most = 0;
-    for (let i = 0, j = 0; i < times.length; i++) {
-      while (times[i]! - times[j]! >= 1_000) j++;
-      most = Math.max(most, i - j + 1);
-    }
-    return most;
+    return mostInAnySecond(this.passed.filter((t) => t >= since));
   }
 }
 
