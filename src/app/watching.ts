@@ -47,12 +47,6 @@ export interface WatchingOptions {
   accountName?: ((key: JobKey) => string) | undefined;
 }
 
-/**
- * The part of each quota polls may plan to use: the rest is headroom for queries, which draw from
- * the same counters (src/quotas).
- */
-const POLL_SHARE = 0.8;
-
 export function buildWatching(config: Readonly<Config>, o: WatchingOptions): Watching {
   const clock = o.clock ? { clock: o.clock } : {};
   const engine = new PollEngine({
@@ -121,9 +115,8 @@ function buildCluster(
 }
 
 /**
- * What the engine may spend per quota scope: this replica's share of the rate (the quota is the
- * cluster's; with Redis each replica polls the jobs it leases), and never more than the day's
- * budget spread over the day, so polling alone never spends a daily budget.
+ * The engine's poll budget: each job's polls count against its provider quota's scope, at the rate
+ * the quotas allow polling (src/quotas), shared with the replicas seen alive.
  */
 function pollBudget(budget: SharedCallBudget, o: WatchingOptions) {
   const scopes = new Map<string, BudgetScope>();
@@ -136,11 +129,7 @@ function pollBudget(budget: SharedCallBudget, o: WatchingOptions) {
     },
     callsPerSec(id: string): number {
       const scope = scopes.get(id);
-      if (!scope) return Infinity;
-      const replicas = Math.max(1, o.redis?.presence.count() ?? 1);
-      const daily = budget.limits(scope).dailyBudget;
-      const rate = budget.sustainedPerSec(scope) / replicas;
-      return POLL_SHARE * (daily === null ? rate : Math.min(rate, daily / 86_400 / replicas));
+      return scope ? budget.pollRate(scope, o.redis?.presence.count() ?? 1) : Infinity;
     },
   };
 }

@@ -87,6 +87,9 @@ class WindowCount {
   }
 }
 
+/** The part of each quota polls may plan to use (src/polling/engine.ts); the rest is for queries. */
+const POLL_SHARE = 0.8;
+
 /** How long a replica serves from its share after the shared counters failed, before trying them again. */
 const SHARED_RETRY_MS = 1_000;
 
@@ -113,6 +116,19 @@ export class SharedCallBudget implements CallBudget {
   sustainedPerSec(scope: BudgetScope): number {
     const s = this.#state(scope);
     return Number.isFinite(s.limits.ratePerSec) ? s.plan.sustainedPerSec : Infinity;
+  }
+
+  /**
+   * Polls a second the poll engine may plan in a scope: its share of what the quota sustains (the
+   * rest is headroom for queries, which draw from the same counters), divided by the replicas that
+   * share it, and never more than the daily budget spread over the day, so polling alone never
+   * spends a daily budget.
+   */
+  pollRate(scope: BudgetScope, replicas: number): number {
+    const share = Math.max(1, replicas);
+    const rate = this.sustainedPerSec(scope) / share;
+    const daily = this.limits(scope).dailyBudget;
+    return POLL_SHARE * (daily === null ? rate : Math.min(rate, daily / 86_400 / share));
   }
 
   /** The limits in force for a scope. */

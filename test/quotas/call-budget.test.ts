@@ -90,6 +90,19 @@ describe('SharedCallBudget: the rate', () => {
     expect(b.sustainedPerSec(DW)).toBe(Infinity);
   });
 
+  it("plans polls with 80 % of the sustained rate, shared by the replicas, within the day's budget spread over the day", () => {
+    const { b } = budget({ ratePerSec: 5, burst: 1, dailyBudget: null });
+    // 5/s with burst 1 sustains 4/s.
+    expect(b.pollRate(DW, 1)).toBeCloseTo(3.2);
+    expect(b.pollRate(DW, 4)).toBeCloseTo(0.8);
+    expect(b.pollRate(DW, 0)).toBeCloseTo(3.2);
+    const daily = budget({ ratePerSec: 5, burst: 1, dailyBudget: 864 }).b;
+    // 864 calls a day are 0.01/s: polling never plans to spend the whole day's budget.
+    expect(daily.pollRate(DW, 1)).toBeCloseTo(0.008);
+    expect(daily.pollRate(DW, 2)).toBeCloseTo(0.004);
+    expect(budget({ ratePerSec: Infinity, burst: Infinity }).b.pollRate(DW, 3)).toBe(Infinity);
+  });
+
   it('reports what a scope can sustain, for the poll engine to plan with', () => {
     const { b } = budget({ ratePerSec: 200, burst: 10 });
     expect(b.sustainedPerSec(DW)).toBeGreaterThanOrEqual(190);
