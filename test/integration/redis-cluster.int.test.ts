@@ -155,7 +155,9 @@ for (const d of deployments)
     });
 
     it('moves polling to a surviving replica within the lease time when the lease holder dies, and its subscribers miss nothing', async () => {
-      const simulator = await startSimulator({ stepMs: 1_000 });
+      // States last 2 s, twice the lease: a takeover at the edge of its bound on a loaded runner
+      // (the whole suite beside it) cannot pass a state by; the takeover time is asserted below.
+      const simulator = await startSimulator({ stepMs: 2_000 });
       cleanup.push(() => simulator.stop());
       const servers = await replicas(3, simulator, redis);
       const subs = servers.map((s) => {
