@@ -19,7 +19,7 @@ import { createContext, type RequestContext, type Services } from '../context.js
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { operationLog } from '../observability/operation-log.js';
-import { requestScopeFrom, runInScope } from '../observability/request-context.js';
+import { requestScopeFrom } from '../observability/request-context.js';
 import { traceHttpRequest } from '../observability/tracing.js';
 import { formatError } from '../schema/format-error.js';
 import { ROUTER_SECRET_HEADER, secretMatches } from '../security/router-secret.js';
@@ -233,10 +233,10 @@ export async function buildHttp(config: Readonly<Config>, o: HttpOptions): Promi
       if (path === '/readyz') return readyz(res);
       if (path === '/metrics') return void metrics(res).catch((err: unknown) => failed(res, err));
     }
-    // Every other request runs in a scope carrying its id (the router's traceparent when present).
-    const scope = requestScopeFrom(req.headers);
-    res.setHeader('x-request-id', scope.requestId);
-    runInScope(scope, () => traceHttpRequest(req, res, () => scoped(req, res, path, url, query)));
+    // Every other request gets an id (the router's traceparent when present); contextFor reads it
+    // back from the response header for the request's log lines.
+    res.setHeader('x-request-id', requestScopeFrom(req.headers).requestId);
+    traceHttpRequest(req, res, () => scoped(req, res, path, url, query));
   });
 
   return { httpServer, stop: () => apollo.stop() };
@@ -288,18 +288,29 @@ function notFound(res: http.ServerResponse): void {
 
 /** Apollo calls this once it is about to execute; requests it refuses earlier never pay for it. */
 function contextFor(services: Services, res: http.ServerResponse): () => Promise<RequestContext> {
-  return () => Promise.resolve(createContext(services, abortWhenClientLeaves(res)));
+  return () =>
+    Promise.resolve(
+      createContext(services, {
+        requestId: res.getHeader('x-request-id') as string,
+        signal: () => abortWhenClientLeaves(res),
+      }),
+    );
 }
 
-/** Cancels provider calls of a request whose client went away before the answer was sent. */
+/**
+ * Cancels provider calls of a request whose client went away before the answer was sent. Made on
+ * the request's first provider call (answers from caches never need one).
+ */
 function abortWhenClientLeaves(res: http.ServerResponse): AbortSignal {
   const controller = new AbortController();
   // Every provider call of the request listens on this signal (up to maxRefs × attempts).
   setMaxListeners(0, controller.signal);
   // On the response, not the socket: keep-alive sockets serve many requests, and a listener per
   // request on the socket would pile up.
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
+  if (res.destroyed && !res.writableFinished) controller.abort();
+  else
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
   return controller.signal;
 }

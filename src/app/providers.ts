@@ -8,7 +8,6 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { currentScope } from '../observability/request-context.js';
 import { createClients } from '../providers/clients.js';
 import { HttpTransport } from '../providers/http.js';
 import { ProviderRegistry } from '../providers/registry.js';
@@ -133,7 +132,7 @@ export async function buildProviders(config: Readonly<Config>, o: ProviderLayerO
       // Successful calls log at debug: at the usual info level, skip building a line nobody writes.
       if (e.outcome === 'ok' && !o.logger.isLevelEnabled('debug')) return;
       const line = {
-        requestId: currentScope()?.requestId,
+        requestId: e.callerRequestId,
         provider: e.key.provider,
         account: directory.nameOf(cloudOf(e.key.provider), e.key.account),
         region: e.key.region,

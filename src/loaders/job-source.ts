@@ -71,11 +71,20 @@ export class JobSource implements JobFetcher {
     this.#recent = ttlCache<ProviderJob>(clock, this.#coalesceMs, o.maxEntries ?? DEFAULTS.jobCacheMaxEntries);
   }
 
-  fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob> {
+  fetchJob(key: JobKey, signal?: AbortSignal, requestId?: string): Promise<ProviderJob> {
     const id = toGlobalId(key);
-    const known = this.#final?.get(id) ?? this.#fresh(this.#watched?.latest(id)) ?? this.#recent?.get(id);
+    const known = this.#known(id);
     if (known) return Promise.resolve(known);
-    return this.#wait(this.#flights.get(id) ?? this.#start(id, key), signal);
+    return this.#wait(this.#flights.get(id) ?? this.#start(id, key, requestId), signal);
+  }
+
+  /** The answer fetchJob would give without a call (a finished job, a fresh poll), if any. */
+  cached(key: JobKey): ProviderJob | undefined {
+    return this.#known(toGlobalId(key));
+  }
+
+  #known(id: string): ProviderJob | undefined {
+    return this.#final?.get(id) ?? this.#fresh(this.#watched?.latest(id)) ?? this.#recent?.get(id);
   }
 
   #fresh(seen: Observation | undefined): ProviderJob | undefined {
@@ -83,9 +92,9 @@ export class JobSource implements JobFetcher {
     return seen.job.terminal || this.#clock.now() - seen.observedAt <= this.#coalesceMs ? seen.job : undefined;
   }
 
-  #start(id: string, key: JobKey): Flight {
+  #start(id: string, key: JobKey, requestId: string | undefined): Flight {
     const controller = new AbortController();
-    const promise = this.#registry.fetchJob(key, controller.signal).then((job) => {
+    const promise = this.#registry.fetchJob(key, controller.signal, requestId).then((job) => {
       if (job.terminal) this.#final?.set(id, job);
       else this.#recent?.set(id, job);
       this.#watched?.observed(id, job);

@@ -10,11 +10,29 @@ import type { JobKey, ProviderJob } from '../providers/types.js';
 
 export type JobLoader = DataLoader<string, ProviderJob>;
 
-/** `source`: the query path (caches, single flight, then the registry). */
-export function createJobLoader(source: JobFetcher, signal?: AbortSignal): JobLoader {
+/** A fetcher that can also answer from what it already knows, without a call. */
+export interface CachingJobFetcher extends JobFetcher {
+  cached?(key: JobKey): ProviderJob | undefined;
+}
+
+/** `source`: the query path (caches, single flight, then the registry); `caller`: see CallerScope. */
+export function createJobLoader(
+  source: CachingJobFetcher,
+  caller: { requestId?: string; signal?: () => AbortSignal } = {},
+): JobLoader {
+  let signal: AbortSignal | undefined;
   return new DataLoader<string, ProviderJob>(
     async (ids) => {
-      const settled = await Promise.allSettled(ids.map((id) => source.fetchJob(fromGlobalId(id), signal)));
+      const settled = await Promise.allSettled(
+        ids.map((id) => {
+          const key = fromGlobalId(id);
+          const known = source.cached?.(key);
+          if (known) return known;
+          // The request's signal only once a call is needed: cached answers never pay for one.
+          signal ??= caller.signal?.();
+          return source.fetchJob(key, signal, caller.requestId);
+        }),
+      );
       return settled.map((r) => (r.status === 'fulfilled' ? r.value : toError(r.reason)));
     },
     // One batch per tick, however many keys; the bulkhead below does the pacing.

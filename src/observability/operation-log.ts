@@ -4,11 +4,10 @@
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { Logger } from '../logger.js';
-import { currentScope } from './request-context.js';
 import { annotateOperation } from './tracing.js';
 
 /** One log line per GraphQL operation: name, duration, error codes. */
-export function operationLog<C extends BaseContext>(logger: Logger): ApolloServerPlugin<C> {
+export function operationLog<C extends BaseContext & { requestId?: string }>(logger: Logger): ApolloServerPlugin<C> {
   return {
     async requestDidStart() {
       const started = performance.now();
@@ -23,7 +22,7 @@ export function operationLog<C extends BaseContext>(logger: Logger): ApolloServe
           annotateOperation(rc.operationName ?? null, codes.length ? codes : resultErrors);
           logger.info(
             {
-              requestId: currentScope()?.requestId,
+              requestId: rc.contextValue.requestId,
               operationName: rc.operationName ?? null,
               ms: Math.round(performance.now() - started),
               errors: codes.length ? codes : resultErrors,

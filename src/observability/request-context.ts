@@ -1,9 +1,10 @@
 /**
- * Request identity carried through async work (DataLoader batches, provider calls) without
- * threading it through every signature. The id comes from the router's W3C `traceparent` when
- * present, so log lines join up with the router's traces.
+ * The request id of an HTTP request: the trace id of the router's W3C `traceparent` when present,
+ * so log lines join up with the router's traces. It travels with the request's GraphQL context
+ * (context.ts) down to the provider calls the request makes, not through AsyncLocalStorage: on
+ * Node 20 that installs promise hooks that tax every promise in the process, and they were ~5 % of
+ * a query's CPU in the bench profiles (README, Performance).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 
 export interface RequestScope {
@@ -11,8 +12,6 @@ export interface RequestScope {
   /** The incoming `traceparent`, forwarded as is when present. */
   traceparent?: string;
 }
-
-const storage = new AsyncLocalStorage<RequestScope>();
 
 const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-([\da-f]{16})-[\da-f]{2}$/;
 
@@ -25,12 +24,4 @@ export function requestScopeFrom(headers: Record<string, string | string[] | und
   const xr = headers['x-request-id'];
   if (typeof xr === 'string' && /^[\w.-]{1,128}$/.test(xr)) return { requestId: xr };
   return { requestId: randomUUID() };
-}
-
-export function runInScope<T>(scope: RequestScope, fn: () => T): T {
-  return storage.run(scope, fn);
-}
-
-export function currentScope(): RequestScope | undefined {
-  return storage.getStore();
 }

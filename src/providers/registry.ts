@@ -27,7 +27,10 @@ export interface ProviderCallEvent {
   key: JobKey;
   durationMs: number;
   outcome: 'ok' | string;
+  /** The provider's request id. */
   requestId: string | null;
+  /** The HTTP request the call was made for (the first one, when single flight shared the call). */
+  callerRequestId: string | undefined;
 }
 
 export class ProviderRegistry {
@@ -52,7 +55,7 @@ export class ProviderRegistry {
   }
 
   /** @throws JobError (PROVIDER_NOT_CONFIGURED when the key's account has no credentials) */
-  async fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob> {
+  async fetchJob(key: JobKey, signal?: AbortSignal, callerRequestId?: string): Promise<ProviderJob> {
     const client = key.account === null ? this.#clients[key.provider] : this.#accounts.get(key.account)?.[key.provider];
     if (!client) {
       const whose = key.account === null ? 'the default account' : `account ${key.account}`;
@@ -66,7 +69,7 @@ export class ProviderRegistry {
         () =>
           traceProviderCall(
             () => spanAttributes(key),
-            () => this.#timed(client, key, signal),
+            () => this.#timed(client, key, signal, callerRequestId),
             codeOf,
           ),
         signal,
@@ -81,17 +84,28 @@ export class ProviderRegistry {
     }
   }
 
-  async #timed(client: ProviderClient, key: JobKey, signal?: AbortSignal): Promise<ProviderJob> {
+  async #timed(
+    client: ProviderClient,
+    key: JobKey,
+    signal: AbortSignal | undefined,
+    callerRequestId: string | undefined,
+  ): Promise<ProviderJob> {
     const started = performance.now();
     try {
       const job = await client.fetchJob(key, signal);
       markFetched(job, Date.now());
-      this.#onCall?.({ key, durationMs: performance.now() - started, outcome: 'ok', requestId: job.providerRequestId });
+      this.#onCall?.({
+        key,
+        durationMs: performance.now() - started,
+        outcome: 'ok',
+        requestId: job.providerRequestId,
+        callerRequestId,
+      });
       return job;
     } catch (err) {
       const code = err instanceof JobError ? err.code : 'INTERNAL_SERVER_ERROR';
       const requestId = err instanceof JobError ? (err.details.requestId ?? null) : null;
-      this.#onCall?.({ key, durationMs: performance.now() - started, outcome: code, requestId });
+      this.#onCall?.({ key, durationMs: performance.now() - started, outcome: code, requestId, callerRequestId });
       throw err;
     }
   }

@@ -74,12 +74,13 @@ export interface JobKey {
   jobId: string;
 }
 
-/** Talks to one provider API. Implementations do I/O only; mapping and signing are pure modules. */
 /** Anything that fetches one job: a client, the registry, or the query path's job source in front of it. */
 export interface JobFetcher {
-  fetchJob(key: JobKey, signal?: AbortSignal): Promise<ProviderJob>;
+  /** `requestId`: the HTTP request the call is made for, for its log line (none for polls). */
+  fetchJob(key: JobKey, signal?: AbortSignal, requestId?: string): Promise<ProviderJob>;
 }
 
+/** Talks to one provider API. Implementations do I/O only; mapping and signing are pure modules. */
 export interface ProviderClient {
   readonly provider: ProviderName;
   /**
