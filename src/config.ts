@@ -108,6 +108,20 @@ export const DEFAULTS = deepFreeze({
   jobCacheMaxEntries: 10_000,
   queryCoalesceMs: 1_000,
   wsKeepAliveMs: 12_000,
+  /** Subscriptions over Apollo's HTTP callback protocol (src/callback). */
+  callback: {
+    /** Hosts (`host` or `host:port`) callback URLs may name; empty: any http/https host. */
+    allowedHosts: [] as string[],
+    /** Concurrent callback subscriptions per replica. */
+    maxSubscriptions: 10_000,
+    /** One callback POST, connect to last byte. */
+    timeoutMs: 5_000,
+    /** Attempts per callback message on 5xx, timeouts and network errors, the first included. */
+    maxAttempts: 5,
+    /** First retry delay; doubles up to `retryMaxDelayMs`. */
+    retryBaseMs: 100,
+    retryMaxDelayMs: 1_000,
+  },
   shutdownDelayMs: 0,
   otelServiceName: 'jobs-subgraph',
   redis: {
@@ -179,6 +193,21 @@ export interface ResilienceSettings {
   breakerCooldownMs: number;
   /** Longest wait for a call slot under the provider's rate limit (never beyond the call's deadline). */
   rateLimitMaxWaitMs: number;
+}
+
+/** HTTP-callback subscriptions (src/callback). */
+export interface CallbackSettings {
+  /** Lower-cased `host` or `host:port` entries a callback URL must match; empty: any host. */
+  allowedHosts: readonly string[];
+  maxSubscriptions: number;
+  /** One callback POST, connect to last byte. */
+  timeoutMs: number;
+  /** Attempts per message on 5xx, timeouts and network errors, the first included. */
+  maxAttempts: number;
+  /** First retry delay (no variable). */
+  retryBaseMs: number;
+  /** Longest retry delay (no variable). */
+  retryMaxDelayMs: number;
 }
 
 /** The outbound HTTP pool (src/providers/http.ts); its per-attempt deadline is `providerDeadlineMs`. */
@@ -272,6 +301,8 @@ export interface Config {
   queryCoalesceMs: number;
   /** graphql-ws keep-alive ping interval in ms. */
   wsKeepAliveMs: number;
+  /** Subscriptions over HTTP callbacks (src/callback). */
+  callback: Readonly<CallbackSettings>;
   /** On shutdown, how long /readyz reports draining before the listener closes (load balancers notice). */
   shutdownDelayMs: number;
   /** OTLP/HTTP base URL for traces (`OTEL_EXPORTER_OTLP_ENDPOINT`); null turns tracing off. */
@@ -465,6 +496,7 @@ export function resolveConfig(env: Env): Readonly<Config> {
     jobCacheMaxEntries: DEFAULTS.jobCacheMaxEntries,
     queryCoalesceMs: read(env, 'JOBS_QUERY_COALESCE_MS', int(0, 60_000), DEFAULTS.queryCoalesceMs),
     wsKeepAliveMs: read(env, 'JOBS_WS_KEEPALIVE_MS', int(0, 600_000), DEFAULTS.wsKeepAliveMs),
+    callback: readCallback(env),
     shutdownDelayMs: read(env, 'JOBS_SHUTDOWN_DELAY_MS', int(0, 60_000), DEFAULTS.shutdownDelayMs),
     quotas: readQuotas(env, mode),
     redis: readRedis(env),
@@ -854,6 +886,30 @@ function readRedis(env: Env): Config['redis'] {
     prefix,
     leaseMs: read(env, 'JOBS_LEASE_MS', int(500, 600_000), DEFAULTS.redis.leaseMs),
   };
+}
+
+/** `host`, `host:port` or `[ipv6]:port`, as a URL's `host` spells it. */
+const CALLBACK_HOST = /^(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::\d{1,5})?$/;
+
+function readCallback(env: Env): CallbackSettings {
+  const d = DEFAULTS.callback;
+  return Object.freeze({
+    allowedHosts: Object.freeze(
+      list(
+        env,
+        'JOBS_CALLBACK_ALLOWED_HOSTS',
+        z
+          .string()
+          .transform((h) => h.toLowerCase())
+          .pipe(z.string().regex(CALLBACK_HOST, 'expected host or host:port entries, e.g. router.internal:4000')),
+      ),
+    ),
+    maxSubscriptions: read(env, 'JOBS_CALLBACK_MAX_SUBSCRIPTIONS', int(1, 1_000_000), d.maxSubscriptions),
+    timeoutMs: read(env, 'JOBS_CALLBACK_TIMEOUT_MS', int(100, 120_000), d.timeoutMs),
+    maxAttempts: read(env, 'JOBS_CALLBACK_MAX_ATTEMPTS', int(1, 10), d.maxAttempts),
+    retryBaseMs: d.retryBaseMs,
+    retryMaxDelayMs: d.retryMaxDelayMs,
+  });
 }
 
 /** A comma-separated list, each item validated; unset means an empty list. */

@@ -135,7 +135,7 @@ export const ERRORS = {
     httpStatus: 400,
     transient: false,
     description:
-      'the HTTP request is malformed (an unreadable JSON body, a subscription over HTTP, a bad persisted-query extension; 405, 406 or 415 for a wrong method, accept header or content type): fix the request',
+      'the HTTP request is malformed (an unreadable JSON body, a subscription over HTTP without a valid callback extension, a bad persisted-query extension; 405/406/415: method, accept, content type): fix it',
   },
   PAYLOAD_TOO_LARGE: {
     job: false,
@@ -174,10 +174,32 @@ export const ERRORS = {
   },
   TOO_MANY_SUBSCRIPTIONS: {
     job: false,
-    httpStatus: null,
+    httpStatus: 429,
     transient: false,
     description:
-      'more than `JOBS_WS_MAX_SUBSCRIPTIONS` subscriptions on one graphql-ws connection: complete one first, or open another connection',
+      'more than `JOBS_WS_MAX_SUBSCRIPTIONS` on one graphql-ws connection, or `JOBS_CALLBACK_MAX_SUBSCRIPTIONS` callback subscriptions on a replica: complete one first, or use another connection',
+  },
+  // Refused before any request goes to the URL: the subgraph never POSTs where it may not (SSRF).
+  CALLBACK_URL_NOT_ALLOWED: {
+    job: false,
+    httpStatus: 400,
+    transient: false,
+    description:
+      'a callback subscription whose `callbackUrl` is not http(s) or whose host is not in `JOBS_CALLBACK_ALLOWED_HOSTS` (nothing was sent): fix the router URL or the list',
+  },
+  CALLBACK_CHECK_FAILED: {
+    job: false,
+    httpStatus: 400,
+    transient: false,
+    description:
+      "the callback receiver did not answer the initial `check` with 204 (unknown id, wrong verifier, unreachable): the subscription was not started; check the router's callback endpoint",
+  },
+  SHUTTING_DOWN: {
+    job: false,
+    httpStatus: 503,
+    transient: true,
+    description:
+      'this replica is shutting down and starts no new callback subscription: subscribe again (another replica answers)',
   },
 } as const satisfies Readonly<Record<string, ErrorCodeSpec>>;
 

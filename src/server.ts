@@ -2,7 +2,7 @@
  * The composition root: one HTTP server with GraphQL over HTTP and WebSocket on `/graphql`. Each
  * part in src/app/ builds one subsystem, in this order (docs/architecture.md): telemetry → Redis
  * (coordinator, presence) → providers (with the quotas on Redis) → watching (poll engine, cluster
- * hub, query job source) → GraphQL → HTTP, WebSocket.
+ * hub, query job source) → GraphQL → subscriptions (engine, HTTP callbacks) → HTTP, WebSocket.
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +10,7 @@ import { buildGraphql } from './app/graphql.js';
 import { buildHttp } from './app/http.js';
 import { buildProviders } from './app/providers.js';
 import { buildRedis } from './app/redis.js';
+import { buildSubscriptions } from './app/subscriptions.js';
 import { startTelemetry } from './app/telemetry.js';
 import { buildWatching } from './app/watching.js';
 import { startWebSocket } from './app/websocket.js';
@@ -48,7 +49,10 @@ export interface RunningServer {
   services: Services;
   simulator: Simulator | null;
   readonly draining: boolean;
-  /** Graceful stop: WebSockets closed with 1001, in-flight HTTP requests finished. Idempotent. */
+  /**
+   * Graceful stop: WebSockets closed with 1001, callback subscriptions completed, in-flight HTTP
+   * requests finished. Idempotent.
+   */
   stop(): Promise<void>;
 }
 
@@ -81,6 +85,8 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     defaults: providers.refDefaults,
   };
   const graphql = buildGraphql(config);
+  // One engine for both subscription transports: identical operations share one execution.
+  const subscriptions = buildSubscriptions(config, { graphql, services, logger, metrics });
 
   let draining = false;
   const httpSide = await buildHttp(config, {
@@ -95,6 +101,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
       accounts: providers.accountHealth(),
     }),
     activePollers: () => watching.engine.activePollers,
+    callbacks: subscriptions.callbacks,
   });
   const ws = startWebSocket(config, {
     httpServer: httpSide.httpServer,
@@ -102,6 +109,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     services,
     metrics,
     onConnect: deps.onConnect,
+    engine: subscriptions.engine,
   });
 
   httpSide.httpServer.listen(config.port, config.host);
@@ -114,7 +122,8 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     (stopping ??= (async () => {
       draining = true;
       watching.engine.stop();
-      await ws.close(CLOSE_GOING_AWAY, 'server shutting down');
+      // WebSocket clients reconnect elsewhere on 1001; routers in callback mode on `complete`.
+      await Promise.all([ws.close(CLOSE_GOING_AWAY, 'server shutting down'), subscriptions.callbacks.close()]);
       await watching.stop();
       // Keep answering (readiness says draining) so the router stops sending before we close.
       if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));

@@ -57,6 +57,16 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ HUAWEICLOUD_SDK_AK: 'AK' })).toThrow(/HUAWEICLOUD_SDK_SK/);
   });
 
+  it('reads the callback settings: allowed hosts lower-cased, and DEFAULTS otherwise', () => {
+    expect(resolveConfig({}).callback).toEqual(DEFAULTS.callback);
+    const c = resolveConfig({ JOBS_CALLBACK_ALLOWED_HOSTS: 'Router.Internal:4000, gw, [::1]:8080' });
+    expect(c.callback.allowedHosts).toEqual(['router.internal:4000', 'gw', '[::1]:8080']);
+    for (const bad of ['http://router:4000', 'router/callback', 'a b']) {
+      expect(() => resolveConfig({ JOBS_CALLBACK_ALLOWED_HOSTS: bad }), bad).toThrow(/JOBS_CALLBACK_ALLOWED_HOSTS/);
+    }
+    expect(() => resolveConfig({ JOBS_CALLBACK_MAX_ATTEMPTS: '0' })).toThrow(/JOBS_CALLBACK_MAX_ATTEMPTS/);
+  });
+
   it('rejects a poll maximum below the minimum', () => {
     expect(() => resolveConfig({ JOBS_POLL_MIN_INTERVAL_MS: '5000', JOBS_POLL_MAX_INTERVAL_MS: '1000' })).toThrow(
       /JOBS_POLL_MAX_INTERVAL_MS/,
@@ -181,6 +191,9 @@ describe('DEFAULTS: every default in one place', () => {
     JOBS_MAX_BODY_BYTES: (c) => c.limits.maxBodyBytes,
     JOBS_WS_MAX_CONNECTIONS_PER_IP: (c) => c.limits.wsConnectionsPerIp,
     JOBS_WS_MAX_SUBSCRIPTIONS: (c) => c.limits.wsSubscriptionsPerConnection,
+    JOBS_CALLBACK_MAX_SUBSCRIPTIONS: (c) => c.callback.maxSubscriptions,
+    JOBS_CALLBACK_TIMEOUT_MS: (c) => c.callback.timeoutMs,
+    JOBS_CALLBACK_MAX_ATTEMPTS: (c) => c.callback.maxAttempts,
     JOBS_SHUTDOWN_DELAY_MS: (c) => c.shutdownDelayMs,
     OTEL_SERVICE_NAME: (c) => c.otel?.serviceName,
     JOBS_LEASE_MS: (c) => c.redis?.leaseMs,

@@ -12,6 +12,8 @@ import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import express from 'express';
+import type { CallbackTransport } from '../callback/transport.js';
+import { isCallbackRequest } from '../callback/request.js';
 import type { Config } from '../config.js';
 import type { CredentialHealth } from '../credentials/refreshing.js';
 import { ERRORS, requestErrorBody, type HttpErrorCode } from '../errors.js';
@@ -45,6 +47,8 @@ export interface HttpOptions {
   readiness: () => Readiness;
   /** Sampled into `jobs_pollers_active` on each scrape. */
   activePollers: () => number;
+  /** Subscriptions over HTTP callbacks: POSTs whose body has `extensions.subscription`. */
+  callbacks?: Pick<CallbackTransport, 'handle'>;
 }
 
 export interface HttpSide {
@@ -155,6 +159,10 @@ export async function buildHttp(config: Readonly<Config>, o: HttpOptions): Promi
     const read = readJsonBody(req, maxBodyBytes);
     const parsed = read instanceof Promise ? await read : read;
     if (!parsed.ok) return sendJson(res, parsed.status, requestErrorBody(parsed.code, parsed.message));
+    // A router in callback mode subscribing (src/callback); everything else is Apollo's.
+    if (o.callbacks && req.method === 'POST' && isCallbackRequest(parsed.body)) {
+      return o.callbacks.handle(parsed.body, res);
+    }
 
     // Node has already lower-cased the names and joined repeated headers (set-cookie aside).
     const headers = new HeaderMap();

@@ -23,17 +23,26 @@ export function createJobLoader(
   let signal: AbortSignal | undefined;
   return new DataLoader<string, ProviderJob>(
     async (ids) => {
-      const settled = await Promise.allSettled(
-        ids.map((id) => {
-          const key = fromGlobalId(id);
-          const known = source.cached?.(key);
-          if (known) return known;
-          // The request's signal only once a call is needed: cached answers never pay for one.
-          signal ??= caller.signal?.();
-          return source.fetchJob(key, signal, caller.requestId);
-        }),
-      );
-      return settled.map((r) => (r.status === 'fulfilled' ? r.value : toError(r.reason)));
+      const results: (ProviderJob | Error)[] = [];
+      const calls: Promise<void>[] = [];
+      ids.forEach((id, i) => {
+        const key = fromGlobalId(id);
+        const known = source.cached?.(key);
+        if (known) {
+          results[i] = known;
+          return;
+        }
+        // The request's signal only once a call is needed: cached answers never pay for one.
+        signal ??= caller.signal?.();
+        calls.push(
+          source.fetchJob(key, signal, caller.requestId).then(
+            (job) => void (results[i] = job),
+            (err: unknown) => void (results[i] = toError(err)),
+          ),
+        );
+      });
+      if (calls.length > 0) await Promise.all(calls);
+      return results;
     },
     // One batch per tick, however many keys; the bulkhead below does the pacing.
     { maxBatchSize: Infinity },

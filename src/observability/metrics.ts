@@ -11,7 +11,8 @@ export interface Metrics {
   providerThrottled: Counter<'provider'>;
   providerRateLimitRejections: Counter<'provider'>;
   breakerState: Gauge<'provider' | 'region'>;
-  subscriptionsActive: Gauge;
+  subscriptionsActive: Gauge<'transport'>;
+  callbackMessages: Counter<'action' | 'outcome'>;
   wsConnectionsActive: Gauge;
   pollersActive: Gauge;
   transitions: Counter<'provider' | 'state'>;
@@ -59,9 +60,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ['provider', 'region'],
       registers,
     }),
-    subscriptionsActive: new Gauge({
-      name: 'jobs_subscriptions_active',
-      help: 'Active jobStatusChanged subscriptions',
+    subscriptionsActive: withZeros(
+      new Gauge({
+        name: 'jobs_subscriptions_active',
+        help: 'Active jobStatusChanged subscriptions, by transport (graphql-ws, callback)',
+        labelNames: ['transport'],
+        registers,
+      }),
+    ),
+    callbackMessages: new Counter({
+      name: 'jobs_callback_messages_total',
+      help: 'HTTP-callback subscription messages sent (each attempt), by action (check, next, complete) and outcome (ok, not_found, rejected, server_error, network_error)',
+      labelNames: ['action', 'outcome'],
       registers,
     }),
     wsConnectionsActive: new Gauge({
@@ -106,4 +116,10 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       registers,
     }),
   };
+}
+
+/** Both transports show from the start, at 0, so a dashboard never sees the series appear. */
+function withZeros(gauge: Gauge<'transport'>): Gauge<'transport'> {
+  for (const transport of ['graphql-ws', 'callback']) gauge.set({ transport }, 0);
+  return gauge;
 }

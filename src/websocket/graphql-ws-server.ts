@@ -10,10 +10,8 @@ import type { Duplex } from 'node:stream';
 import {
   getOperationAST,
   GraphQLError,
-  specifiedRules,
   subscribe,
   type ExecutionArgs,
-  type ExecutionResult,
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
@@ -21,11 +19,14 @@ import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createContext, type Services } from '../context.js';
 import type { Metrics } from '../observability/metrics.js';
-import { formatError } from '../schema/format-error.js';
 import { ROUTER_SECRET_HEADER, ROUTER_SECRET_PARAM, secretMatches } from '../security/router-secret.js';
-import { DocumentCache } from './document-cache.js';
+import {
+  createSubscriptionEngine,
+  formatResult,
+  type Subscriber,
+  type SubscriptionEngine,
+} from '../subscriptions/engine.js';
 import { SlowConsumerBacklog } from './backlog.js';
-import { SharedSubscriptions } from './shared-subscriptions.js';
 
 /** Close code for "try again later": reconnecting resubscribes with fresh snapshots. */
 const CLOSE_TRY_AGAIN_LATER = 1013;
@@ -71,6 +72,11 @@ export interface WebSocketOptions {
   subscriptionsPerConnection: number;
   /** Extra authentication after the router secret (the place for per-user auth). */
   onConnect?: ConnectHook;
+  /**
+   * The document cache and shared executions, shared with the HTTP-callback transport; one of
+   * its own (from the options above) when absent.
+   */
+  engine?: SubscriptionEngine;
 }
 
 export interface WebSocketTransport {
@@ -108,22 +114,23 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
     serve(socket, req);
   });
 
-  const rules = [...specifiedRules, ...o.validationRules];
-  // One parse and validation per distinct query text; one execution per event per distinct operation.
-  const documents = new DocumentCache(
-    o.schema,
-    rules,
-    o.documentCacheEntries,
-    o.documentCacheMaxQueryLength,
-    o.maxTokens,
-  );
-  const shared = new SharedSubscriptions<Connection>({
-    context: () => createContext(o.services),
-    send: (connection, id, payload, slot) => sendNext(connection, id, payload, slot, o.maxBufferedBytes),
-    format: formatResult,
-    onJoin: () => o.metrics.subscriptionsActive.inc(),
-    onLeave: () => o.metrics.subscriptionsActive.dec(),
-  });
+  // One parse and validation per distinct query text; one execution per event per distinct
+  // operation, whichever transport its subscribers came over.
+  const engine =
+    o.engine ??
+    createSubscriptionEngine({
+      schema: o.schema,
+      services: o.services,
+      metrics: o.metrics,
+      validationRules: o.validationRules,
+      ...(o.maxTokens === undefined ? {} : { maxTokens: o.maxTokens }),
+      ...(o.documentCacheEntries === undefined ? {} : { documentCacheEntries: o.documentCacheEntries }),
+      ...(o.documentCacheMaxQueryLength === undefined
+        ? {}
+        : { documentCacheMaxQueryLength: o.documentCacheMaxQueryLength }),
+      ...(o.production === undefined ? {} : { production: o.production }),
+    });
+  const { documents, shared } = engine;
   // Who asked for a subscription, from onSubscribe to subscribe (graphql-ws passes only the args).
   const subscribers = new WeakMap<ExecutionArgs, { connection: Connection; id: string }>();
   const graphqlWs = makeServer<Record<string, unknown> | undefined, Connection>({
@@ -165,11 +172,7 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
     },
     // Same error contract as HTTP: coded extensions, no stack traces, internals masked.
     onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? formatResult(result) : undefined),
-    onError: (_ctx, _id, _payload, errors) =>
-      errors.map((e) => {
-        const formatted = formatError(e.toJSON(), e);
-        return o.production ? { ...formatted, message: withoutSuggestions(formatted.message) } : formatted;
-      }) as unknown as readonly GraphQLError[],
+    onError: (_ctx, _id, _payload, errors) => engine.formatRequestErrors(errors) as unknown as readonly GraphQLError[],
   });
 
   /**
@@ -179,9 +182,11 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
    */
   function serve(socket: WebSocket, request: http.IncomingMessage): void {
     const connection: Connection = {
+      transport: 'graphql-ws',
       socket,
       request,
       writer: writerFor(socket, request, o.slowConsumerBytes),
+      deliver: (id, payload, slot) => sendNext(connection, id, payload, slot, o.maxBufferedBytes),
     };
     const closed = graphqlWs.opened(
       {
@@ -245,18 +250,9 @@ function closeReason(err: unknown): string {
   return Buffer.byteLength(text) <= 123 ? text : 'Internal server error';
 }
 
-/** The same masking graphql-armor's blockFieldSuggestion applies on HTTP. */
-function withoutSuggestions(message: string): string {
-  return message.replace(/ Did you mean .*$/s, '');
-}
-
-/** An execution result as clients get it: errors in the HTTP error contract. */
-function formatResult(result: ExecutionResult): ExecutionResult | Record<string, unknown> {
-  return result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result;
-}
-
-/** graphql-ws's per-connection `extra`: one object per connection. */
-interface Connection {
+/** graphql-ws's per-connection `extra`: one object per connection, and its shared-execution channel. */
+interface Connection extends Subscriber {
+  readonly transport: 'graphql-ws';
   socket: WebSocket;
   request: http.IncomingMessage;
   /** The only thing that writes to the socket. */

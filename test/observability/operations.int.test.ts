@@ -41,7 +41,7 @@ describe('operations endpoints', () => {
     const sub = subscribe(client, 'subscription { jobStatusChanged(refs: [{provider: CFW, jobId: "m-2"}]) { state } }');
     await sub.next();
     const during = await (await fetch(`${base(server)}/metrics`)).text();
-    expect(during).toMatch(/jobs_subscriptions_active 1/);
+    expect(during).toMatch(/jobs_subscriptions_active\{transport="graphql-ws"\} 1/);
     expect(during).toMatch(/jobs_ws_connections_active 1/);
     expect(during).toMatch(/jobs_pollers_active 1/);
     await sub.completed;
@@ -50,7 +50,7 @@ describe('operations endpoints', () => {
     expect(text).toMatch(/jobs_provider_call_duration_seconds_count\{provider="DLI",outcome="ok"\} 1/);
     expect(text).toMatch(/jobs_provider_call_duration_seconds_count\{provider="NLB",outcome="JOB_NOT_FOUND"\} 1/);
     expect(text).toMatch(/jobs_transitions_total\{provider="CFW",state="SUCCEEDED"\} 1/);
-    expect(text).toMatch(/jobs_subscriptions_active 0/);
+    expect(text).toMatch(/jobs_subscriptions_active\{transport="graphql-ws"\} 0/);
     expect(text).toMatch(/process_cpu_user_seconds_total/);
     expect(text).toMatch(/nodejs_heap_size_used_bytes/);
   });

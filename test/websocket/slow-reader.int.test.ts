@@ -54,7 +54,7 @@ describe('a subscriber whose socket stops reading while its jobs finish', () => 
     for (let i = 1; i < SUBSCRIPTIONS; i++) subscribeAs(`s${i}`);
     const active = async () =>
       Number(
-        /^jobs_subscriptions_active (\d+)/m.exec(
+        /^jobs_subscriptions_active\{transport="graphql-ws"\} (\d+)/m.exec(
           await (await fetch(server.url.replace('/graphql', '/metrics'))).text(),
         )?.[1],
       );

@@ -1,5 +1,6 @@
 /**
- * Identical subscriptions share one execution. Subscribers whose operations have the same
+ * Identical subscriptions share one execution, whichever transport they came over (graphql-ws,
+ * HTTP callbacks). Subscribers whose operations have the same
  * document, operation name and variables (so the same job set) join one group: the group runs the
  * subscription's source stream once, executes the selection set once per event, serializes the
  * result once, and hands the same JSON to every member. A member is only its channel, its id and a
@@ -13,7 +14,7 @@
  * not per connection. Per-user data would need the user in the group key.
  */
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import type { StreamItem } from '../subscriptions/job-status-stream.js';
+import type { StreamItem } from './job-status-stream.js';
 
 export interface SharedSubscriptionsOptions<C> {
   /** The context one group's execution runs with. */
@@ -27,8 +28,10 @@ export interface SharedSubscriptionsOptions<C> {
   send: (channel: C, id: string, payload: Buffer, slot?: string) => void;
   /** What is sent for an execution result (the error contract). */
   format: (result: ExecutionResult) => unknown;
-  onJoin?: () => void;
-  onLeave?: () => void;
+  /** A member joined (its snapshots are on their way); per channel, so transports can be told apart. */
+  onJoin?: (channel: C) => void;
+  /** A member left or its group ended. */
+  onLeave?: (channel: C) => void;
 }
 
 interface Group<C> {
@@ -52,7 +55,7 @@ interface Latest {
 
 const DONE: IteratorResult<never> = { done: true, value: undefined };
 
-/** One subscriber, as graphql-ws sees it: an async iterator that ends when the group ends. */
+/** One subscriber, as a transport sees it: an async iterator that ends when the group ends. */
 class Member<C> implements AsyncIterableIterator<never> {
   static #serial = 0;
   /** Prefix of this member's slots (see {@link SharedSubscriptionsOptions.send}). */
@@ -108,9 +111,10 @@ export class SharedSubscriptions<C> {
   constructor(private readonly o: SharedSubscriptionsOptions<C>) {}
 
   /**
-   * graphql-ws's `subscribe` for one subscriber: joins (or starts) the group of identical
+   * `subscribe` for one subscriber of any transport: joins (or starts) the group of identical
    * operations. Resolves to the member's iterator, or to the result that ended the operation before
-   * any event (argument errors), which graphql-ws sends as one message.
+   * any event (argument errors), which graphql-ws sends as one message and callbacks as a
+   * `complete` with errors.
    */
   async subscribe(
     args: ExecutionArgs,
@@ -154,7 +158,7 @@ export class SharedSubscriptions<C> {
   leave(member: Member<C>): void {
     const g = member.group;
     if (!g.members.delete(member)) return;
-    this.o.onLeave?.();
+    this.o.onLeave?.(member.channel);
     if (g.members.size === 0) this.#close(g);
   }
 
@@ -200,7 +204,7 @@ export class SharedSubscriptions<C> {
     const members = [...g.members];
     g.members.clear();
     for (const m of members) {
-      this.o.onLeave?.();
+      this.o.onLeave?.(m.channel);
       m.end(error);
     }
   }
@@ -233,7 +237,7 @@ export class SharedSubscriptions<C> {
       if (!unchanged) continue; // an event arrived while snapshots executed: take the newer state
       if (g.closed) return false;
       g.members.add(member);
-      this.o.onJoin?.();
+      this.o.onJoin?.(member.channel);
       payloads.forEach((payload, i) =>
         this.o.send(member.channel, member.id, payload, member.slot + entries[i]!.item.change.job.id),
       );

@@ -5,7 +5,7 @@ import type { Watcher } from '../../src/polling/engine.js';
 import { toGlobalId } from '../../src/providers/job-id.js';
 import type { JobKey } from '../../src/providers/types.js';
 import { createSchema } from '../../src/schema/index.js';
-import { SharedSubscriptions } from '../../src/websocket/shared-subscriptions.js';
+import { SharedSubscriptions } from '../../src/subscriptions/shared-subscriptions.js';
 import { refDefaults } from '../helpers/ref-defaults.js';
 import { nlbJob, nlbKey } from '../helpers/scripted-client.js';
 
