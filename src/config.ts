@@ -118,6 +118,8 @@ export const DEFAULTS = deepFreeze({
     timeoutMs: 5_000,
     /** Attempts per callback message on 5xx, timeouts and network errors, the first included. */
     maxAttempts: 5,
+    /** Bytes waiting in one subscription's outbox before it is ended as too slow (SUBSCRIBER_TOO_SLOW). */
+    maxQueuedBytes: 1024 * 1024,
     /** First retry delay; doubles up to `retryMaxDelayMs`. */
     retryBaseMs: 100,
     retryMaxDelayMs: 1_000,
@@ -204,6 +206,8 @@ export interface CallbackSettings {
   timeoutMs: number;
   /** Attempts per message on 5xx, timeouts and network errors, the first included. */
   maxAttempts: number;
+  /** Bytes waiting in one subscription's outbox before it ends with SUBSCRIBER_TOO_SLOW. */
+  maxQueuedBytes: number;
   /** First retry delay (no variable). */
   retryBaseMs: number;
   /** Longest retry delay (no variable). */
@@ -907,6 +911,7 @@ function readCallback(env: Env): CallbackSettings {
     maxSubscriptions: read(env, 'JOBS_CALLBACK_MAX_SUBSCRIPTIONS', int(1, 1_000_000), d.maxSubscriptions),
     timeoutMs: read(env, 'JOBS_CALLBACK_TIMEOUT_MS', int(100, 120_000), d.timeoutMs),
     maxAttempts: read(env, 'JOBS_CALLBACK_MAX_ATTEMPTS', int(1, 10), d.maxAttempts),
+    maxQueuedBytes: read(env, 'JOBS_CALLBACK_MAX_QUEUED_BYTES', int(4 * 1024, 1024 * 1024 * 1024), d.maxQueuedBytes),
     retryBaseMs: d.retryBaseMs,
     retryMaxDelayMs: d.retryMaxDelayMs,
   });

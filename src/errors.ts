@@ -194,6 +194,15 @@ export const ERRORS = {
     description:
       "the callback receiver did not answer the initial `check` with 204 (unknown id, wrong verifier, unreachable): the subscription was not started; check the router's callback endpoint",
   },
+  // The callback transport's counterpart of graphql-ws's close 1013: a receiver that takes events
+  // more slowly than they come is ended, not buffered for without bound.
+  SUBSCRIBER_TOO_SLOW: {
+    job: false,
+    httpStatus: null,
+    transient: true,
+    description:
+      'a callback subscription whose receiver fell behind by more than `JOBS_CALLBACK_MAX_QUEUED_BYTES` of messages was completed with this error: subscribe again for fresh snapshots',
+  },
   SHUTTING_DOWN: {
     job: false,
     httpStatus: 503,

@@ -194,6 +194,7 @@ describe('DEFAULTS: every default in one place', () => {
     JOBS_CALLBACK_MAX_SUBSCRIPTIONS: (c) => c.callback.maxSubscriptions,
     JOBS_CALLBACK_TIMEOUT_MS: (c) => c.callback.timeoutMs,
     JOBS_CALLBACK_MAX_ATTEMPTS: (c) => c.callback.maxAttempts,
+    JOBS_CALLBACK_MAX_QUEUED_BYTES: (c) => c.callback.maxQueuedBytes,
     JOBS_SHUTDOWN_DELAY_MS: (c) => c.shutdownDelayMs,
     OTEL_SERVICE_NAME: (c) => c.otel?.serviceName,
     JOBS_LEASE_MS: (c) => c.redis?.leaseMs,

@@ -21,6 +21,8 @@ export interface MessageQueueHooks {
 
 export class MessageQueue {
   #items: QueuedMessage[] = [];
+  /** Bytes of the messages in `#items` (the one in flight included). */
+  #bytes = 0;
   #running = false;
   #started = false;
   #stopped = false;
@@ -41,9 +43,15 @@ export class MessageQueue {
     return this.#stopped;
   }
 
+  /** Bytes queued and not yet answered. */
+  get queuedBytes(): number {
+    return this.#bytes;
+  }
+
   push(message: QueuedMessage): void {
     if (this.#stopped) return;
     this.#items.push(message);
+    this.#bytes += message.body.length;
     if (this.#started && !this.#running) void this.#run();
   }
 
@@ -53,11 +61,19 @@ export class MessageQueue {
     if (!this.#running) void this.#run();
   }
 
+  /** Drops what waits behind the message in flight (that one still goes). */
+  discardWaiting(): void {
+    const kept = this.#running ? this.#items.slice(0, 1) : [];
+    this.#items = kept;
+    this.#bytes = kept.reduce((n, m) => n + m.body.length, 0);
+  }
+
   /** Drops what is queued and aborts what is in flight. */
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#items = [];
+    this.#bytes = 0;
     this.#abort.abort();
     this.#notify();
   }
@@ -81,7 +97,7 @@ export class MessageQueue {
         this.hooks.failed(result, message);
         return;
       }
-      this.#items.shift();
+      this.#bytes -= this.#items.shift()!.body.length;
     }
     this.#running = false;
     if (this.#stopped) return;

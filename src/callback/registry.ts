@@ -16,7 +16,8 @@ const SHUTDOWN_ERRORS: readonly GraphQLFormattedError[] = [
 ];
 
 export class CallbackRegistry {
-  readonly #live = new Set<CallbackSubscription>();
+  /** By callback URL: the router makes it unique per subscription (it ends with the id). */
+  readonly #live = new Map<string, CallbackSubscription>();
   #reserved = 0;
   #closed = false;
 
@@ -44,11 +45,19 @@ export class CallbackRegistry {
     this.#reserved--;
   }
 
-  /** The reserved place becomes a live subscription, until it finishes. */
+  /**
+   * The reserved place becomes a live subscription, until it finishes. A router that subscribes
+   * again with a callback URL still live here (it retried, or restarted and reused the id) replaces
+   * the old subscription, which ends without a message: the receiver now expects the new one.
+   */
   add(sub: CallbackSubscription): void {
     this.#reserved--;
-    this.#live.add(sub);
-    void sub.finished.then(() => this.#live.delete(sub));
+    const key = sub.extension.callbackUrl.href;
+    this.#live.get(key)?.abandon('replaced');
+    this.#live.set(key, sub);
+    void sub.finished.then(() => {
+      if (this.#live.get(key) === sub) this.#live.delete(key);
+    });
     // Its check was under way when shutdown began: it ends like the others.
     if (this.#closed) sub.complete('shutdown', SHUTDOWN_ERRORS);
   }
@@ -60,7 +69,7 @@ export class CallbackRegistry {
    */
   async completeAll(timeoutMs: number): Promise<void> {
     this.#closed = true;
-    const subs = [...this.#live];
+    const subs = [...this.#live.values()];
     for (const sub of subs) sub.complete('shutdown', SHUTDOWN_ERRORS);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));

@@ -22,6 +22,10 @@ export type EndReason =
   | 'forgotten'
   /** The receiver answered another 4xx. */
   | 'refused'
+  /** The receiver took messages more slowly than they came (SUBSCRIBER_TOO_SLOW). */
+  | 'too_slow'
+  /** The router subscribed again with the same callback URL: the new subscription replaces this one. */
+  | 'replaced'
   /** 5xx, timeouts or network errors on every attempt. */
   | 'unreachable'
   /** The router closed its request before it got our answer. */
@@ -44,6 +48,8 @@ export class CallbackSubscription implements Subscriber {
   constructor(
     readonly extension: CallbackExtension,
     emitter: CallbackEmitter,
+    /** Bytes waiting in the outbox beyond which the subscription ends as too slow. */
+    private readonly maxQueuedBytes = Infinity,
   ) {
     this.#identity = `"id":${JSON.stringify(extension.subscriptionId)},"verifier":${JSON.stringify(extension.verifier)}`;
     this.finished = new Promise((resolve) => (this.#done = resolve));
@@ -79,7 +85,15 @@ export class CallbackSubscription implements Subscriber {
   deliver(_id: string, payload: Buffer): void {
     if (this.#ending) return;
     const head = Buffer.from(`{"kind":"subscription","action":"next",${this.#identity},"payload":`);
-    this.#queue.push({ action: 'next', body: Buffer.concat([head, payload, CLOSE]) });
+    const body = Buffer.concat([head, payload, CLOSE]);
+    if (this.#queue.queuedBytes + body.length > this.maxQueuedBytes) {
+      // What waits is stale by now; the receiver gets a `complete` saying so as soon as the
+      // message in flight is answered, and its client subscribes again for fresh snapshots.
+      this.#queue.discardWaiting();
+      this.complete('too_slow', TOO_SLOW_ERRORS);
+      return;
+    }
+    this.#queue.push({ action: 'next', body });
   }
 
   /**
@@ -104,7 +118,7 @@ export class CallbackSubscription implements Subscriber {
   }
 
   /** Ends with a `complete` after everything queued before it. */
-  complete(reason: 'completed' | 'failed' | 'shutdown', errors?: readonly GraphQLFormattedError[]): void {
+  complete(reason: 'completed' | 'failed' | 'shutdown' | 'too_slow', errors?: readonly GraphQLFormattedError[]): void {
     if (this.#ending) return;
     this.#ending = reason;
     this.#leave();
@@ -144,6 +158,13 @@ function reasonOf(result: SendResult): EndReason {
   if (result.outcome === 'rejected') return 'refused';
   return 'unreachable';
 }
+
+const TOO_SLOW_ERRORS: readonly GraphQLFormattedError[] = [
+  {
+    message: 'the callback receiver fell too far behind: subscribe again',
+    extensions: { code: 'SUBSCRIBER_TOO_SLOW' satisfies ClientErrorCode },
+  },
+];
 
 const INTERNAL_ERRORS: readonly GraphQLFormattedError[] = [
   { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' satisfies ClientErrorCode } },

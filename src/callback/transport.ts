@@ -73,7 +73,7 @@ export function createCallbackTransport(o: CallbackTransportOptions): CallbackTr
         : refuse(res, 'TOO_MANY_SUBSCRIPTIONS', `at most ${settings.maxSubscriptions} callback subscriptions`);
     }
 
-    const sub = new CallbackSubscription(ext, emitter);
+    const sub = new CallbackSubscription(ext, emitter, settings.maxQueuedBytes);
     const host = ext.callbackUrl.host;
     const log = { subscriptionId: ext.subscriptionId, callbackHost: host };
     let started = false;

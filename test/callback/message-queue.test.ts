@@ -63,4 +63,24 @@ describe('a callback outbox', () => {
     await tick();
     expect(calls.map((c) => c.text)).toEqual(['a']);
   });
+
+  it('counts the bytes not yet answered, and can drop what waits behind the message in flight', async () => {
+    const { calls, send } = handSend();
+    const q = new MessageQueue(send, { sending: () => undefined, idle: () => undefined, failed: () => undefined });
+    q.start();
+    q.push(msg('aaaa'));
+    q.push(msg('bb'));
+    q.push(msg('c'));
+    await tick();
+    expect(q.queuedBytes).toBe(7);
+    q.discardWaiting();
+    expect(q.queuedBytes).toBe(4); // 'aaaa' is in flight and still goes
+    q.push(msg('dd'));
+    calls[0]!.answer({ outcome: 'ok', status: 200 });
+    await tick();
+    calls[1]!.answer({ outcome: 'ok', status: 200 });
+    await q.drained();
+    expect(calls.map((c) => c.text)).toEqual(['aaaa', 'dd']);
+    expect(q.queuedBytes).toBe(0);
+  });
 });

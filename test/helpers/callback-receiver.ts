@@ -35,6 +35,8 @@ interface Registered {
   forgotten: boolean;
   /** Statuses to answer next, whatever the message. */
   scripted: number[];
+  /** Delays (ms) before answering the next messages. */
+  delays: number[];
 }
 
 export interface CallbackExtensionInput {
@@ -67,7 +69,7 @@ export class CallbackReceiver {
   /** A subscription the receiver will accept, as a router generates it; the extension to send. */
   register(heartbeatIntervalMs: number, id: string = randomUUID()): CallbackExtensionInput {
     const verifier = randomBytes(16).toString('hex');
-    this.#subs.set(id, { verifier, forgotten: false, scripted: [] });
+    this.#subs.set(id, { verifier, forgotten: false, scripted: [], delays: [] });
     return { callbackUrl: `${this.baseUrl}/callback/${id}`, subscriptionId: id, verifier, heartbeatIntervalMs };
   }
 
@@ -80,6 +82,11 @@ export class CallbackReceiver {
   /** Answers the next `times` messages for `id` with `status` (and records them as such). */
   failNext(id: string, status: number, times: number): void {
     this.#subs.get(id)?.scripted.push(...Array<number>(times).fill(status));
+  }
+
+  /** Answers the next `times` messages for `id` only after `ms` (a slow receiver). */
+  delayNext(id: string, ms: number, times: number): void {
+    this.#subs.get(id)?.delays.push(...Array<number>(times).fill(ms));
   }
 
   /** Messages for one subscription, in arrival order (accepted or not). */
@@ -137,9 +144,14 @@ export class CallbackReceiver {
         headers: req.headers,
         status,
       });
-      res.statusCode = status;
-      if (status === 204 || status === 404) res.setHeader('subscription-protocol', 'callback/1.0');
-      res.end(status === 204 ? undefined : status >= 400 ? `{"error":${status}}` : '');
+      const reply = () => {
+        res.statusCode = status;
+        if (status === 204 || status === 404) res.setHeader('subscription-protocol', 'callback/1.0');
+        res.end(status === 204 ? undefined : status >= 400 ? `{"error":${status}}` : '');
+      };
+      const delay = this.#subs.get(id)?.delays.shift();
+      if (delay === undefined) reply();
+      else setTimeout(reply, delay);
       for (const w of [...this.#waiters]) w();
     });
   }
