@@ -16,7 +16,6 @@ import { SIMULATOR_HUAWEI, SIMULATOR_IDS } from '../../src/simulator/credentials
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const ROLE = 'acs:ram::1000000000000002:role/private-net';
 const TOKEN = 'private-net-oidc-token';
 const JOB = `query($ref: JobRef!) { job(ref: $ref) { ... on CloudJob { id account rawStatus } } }`;
@@ -57,7 +56,13 @@ interface Child {
 /** Starts the server in live mode as a process of its own; resolves with its URL from its first log line. */
 function startServer(env: NodeJS.ProcessEnv): Promise<Child> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, ['src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Node itself with tsx's loader, not the tsx CLI: the CLI runs the server as a grandchild, which
+    // a kill of the CLI leaves running.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {
