@@ -733,7 +733,7 @@ async function fanoutPhase(fakes: Child, endpoints: Record<ProviderName, string>
     baseline: fanOutCost(base),
     target: '—',
     pass: null,
-    note: 'CPU above the polling-only run, per event delivered above it: the cost of fanning out',
+    note: `CPU above the polling-only run, per event delivered above it: the cost of fanning out. A difference of two runs: polling alone (${(pollingOnly.cpuUs / 1e3 / SIZES.fanoutSeconds).toFixed(0)} ms CPU per second here) varies by tens of ms a second between runs, more than fanning out costs, so a value near zero, or below it, means "lost in that noise"`,
   });
   row({
     figure: '↳ server heap per subscription',
