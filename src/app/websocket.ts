@@ -23,18 +23,13 @@ export interface WebSocketSideOptions {
 export function startWebSocket(config: Readonly<Config>, o: WebSocketSideOptions): WebSocketTransport {
   return createWebSocketTransport({
     httpServer: o.httpServer,
-    schema: o.graphql.schema,
     services: o.services,
     metrics: o.metrics,
-    validationRules: o.graphql.validationRules,
-    maxTokens: config.limits.maxTokens,
     production: config.production,
     keepAliveMs: config.wsKeepAliveMs,
     maxPayloadBytes: config.limits.wsMaxPayloadBytes,
     slowConsumerBytes: config.limits.wsSlowConsumerBytes,
     maxBufferedBytes: config.limits.wsMaxBufferedBytes,
-    documentCacheEntries: config.limits.documentCacheEntries,
-    documentCacheMaxQueryLength: config.limits.documentCacheMaxQueryLength,
     routerSecret: config.routerSecret,
     connectionsPerIp: config.limits.wsConnectionsPerIp,
     subscriptionsPerConnection: config.limits.wsSubscriptionsPerConnection,

@@ -7,25 +7,13 @@
  */
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import {
-  getOperationAST,
-  GraphQLError,
-  subscribe,
-  type ExecutionArgs,
-  type GraphQLSchema,
-  type ValidationRule,
-} from 'graphql';
+import { getOperationAST, GraphQLError, subscribe, type ExecutionArgs } from 'graphql';
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createContext, type Services } from '../context.js';
 import type { Metrics } from '../observability/metrics.js';
 import { ROUTER_SECRET_HEADER, ROUTER_SECRET_PARAM, secretMatches } from '../security/router-secret.js';
-import {
-  createSubscriptionEngine,
-  formatResult,
-  type Subscriber,
-  type SubscriptionEngine,
-} from '../subscriptions/engine.js';
+import { formatResult, type Subscriber, type SubscriptionEngine } from '../subscriptions/engine.js';
 import { SlowConsumerBacklog } from './backlog.js';
 
 /** Close code for "try again later": reconnecting resubscribes with fresh snapshots. */
@@ -39,16 +27,13 @@ export type ConnectHook = (
 
 export interface WebSocketOptions {
   httpServer: http.Server;
-  schema: GraphQLSchema;
   services: Services;
   metrics: Metrics;
-  validationRules: readonly ValidationRule[];
-  /** Parser token limit for subscription documents. @default DEFAULTS.limits.maxTokens */
-  maxTokens?: number;
-  /** Subscription documents kept parsed and validated. */
-  documentCacheEntries?: number;
-  /** Longer subscription documents are never cached. */
-  documentCacheMaxQueryLength?: number;
+  /**
+   * The schema, document cache (parse and validate once per text, with the limits) and shared
+   * executions, shared with the HTTP-callback transport (src/subscriptions/engine.ts).
+   */
+  engine: SubscriptionEngine;
   /**
    * Production: drop graphql-js's "Did you mean …" hints (they reveal the schema) and internal
    * error text from close reasons.
@@ -72,11 +57,6 @@ export interface WebSocketOptions {
   subscriptionsPerConnection: number;
   /** Extra authentication after the router secret (the place for per-user auth). */
   onConnect?: ConnectHook;
-  /**
-   * The document cache and shared executions, shared with the HTTP-callback transport; one of
-   * its own (from the options above) when absent.
-   */
-  engine?: SubscriptionEngine;
 }
 
 export interface WebSocketTransport {
@@ -116,25 +96,11 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
 
   // One parse and validation per distinct query text; one execution per event per distinct
   // operation, whichever transport its subscribers came over.
-  const engine =
-    o.engine ??
-    createSubscriptionEngine({
-      schema: o.schema,
-      services: o.services,
-      metrics: o.metrics,
-      validationRules: o.validationRules,
-      ...(o.maxTokens === undefined ? {} : { maxTokens: o.maxTokens }),
-      ...(o.documentCacheEntries === undefined ? {} : { documentCacheEntries: o.documentCacheEntries }),
-      ...(o.documentCacheMaxQueryLength === undefined
-        ? {}
-        : { documentCacheMaxQueryLength: o.documentCacheMaxQueryLength }),
-      ...(o.production === undefined ? {} : { production: o.production }),
-    });
-  const { documents, shared } = engine;
+  const { documents, shared, schema } = o.engine;
   // Who asked for a subscription, from onSubscribe to subscribe (graphql-ws passes only the args).
   const subscribers = new WeakMap<ExecutionArgs, { connection: Connection; id: string }>();
   const graphqlWs = makeServer<Record<string, unknown> | undefined, Connection>({
-    schema: o.schema,
+    schema,
     subscribe: (args) => {
       const who = subscribers.get(args);
       return who ? shared.subscribe(args, who.connection, who.id) : subscribe(args);
@@ -160,7 +126,7 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
       if (cached.errors) return [...cached.errors];
       const isSubscription = getOperationAST(cached.document, payload.operationName)?.operation === 'subscription';
       const args: ExecutionArgs = {
-        schema: o.schema,
+        schema,
         document: cached.document,
         operationName: payload.operationName,
         variableValues: payload.variables,
@@ -172,7 +138,8 @@ export function createWebSocketTransport(o: WebSocketOptions): WebSocketTranspor
     },
     // Same error contract as HTTP: coded extensions, no stack traces, internals masked.
     onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? formatResult(result) : undefined),
-    onError: (_ctx, _id, _payload, errors) => engine.formatRequestErrors(errors) as unknown as readonly GraphQLError[],
+    onError: (_ctx, _id, _payload, errors) =>
+      o.engine.formatRequestErrors(errors) as unknown as readonly GraphQLError[],
   });
 
   /**

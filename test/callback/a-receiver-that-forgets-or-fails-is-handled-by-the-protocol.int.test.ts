@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CallbackReceiver, subscribeViaCallback } from '../helpers/callback-receiver.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer } from '../helpers/server.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const WATCH = `subscription($refs: [JobRef!]!) { jobStatusChanged(refs: $refs) { previousRawStatus rawStatus } }`;
@@ -24,10 +24,6 @@ async function setup(env: Record<string, string> = {}) {
   const receiver = await CallbackReceiver.start();
   cleanup.push(() => receiver.stop());
   return { server, receiver };
-}
-
-async function scrape(server: TestServer): Promise<string> {
-  return (await fetch(server.url.replace(/\/graphql$/, '/metrics'))).text();
 }
 
 const refs = (jobId: string) => ({ refs: [{ provider: 'DLI', jobId }] });
@@ -57,13 +53,15 @@ describe('a callback receiver', () => {
     const stoppedAfter = performance.now() - forgottenAt;
     expect(await server.pollersActive()).toBe(0);
     expect(stoppedAfter).toBeLessThan(INTERVAL_MS + 100); // the next heartbeat is due within half of it
-    expect(await scrape(server)).toMatch(/^jobs_subscriptions_active\{transport="callback"\} 0$/m);
+    expect(await server.metricsText()).toMatch(/^jobs_subscriptions_active\{transport="callback"\} 0$/m);
     // Exactly one message got the 404, and nothing was sent after it (no complete, no retry).
     const after = receiver.for(ext.subscriptionId).filter((m) => m.at >= forgottenAt);
     expect(after.map((m) => m.status)).toEqual([404]);
     await new Promise((r) => setTimeout(r, INTERVAL_MS));
     expect(receiver.for(ext.subscriptionId).filter((m) => m.at >= forgottenAt)).toHaveLength(1);
-    expect(await scrape(server)).toMatch(/^jobs_callback_messages_total\{action="check",outcome="not_found"\} 1$/m);
+    expect(await server.metricsText()).toMatch(
+      /^jobs_callback_messages_total\{action="check",outcome="not_found"\} 1$/m,
+    );
   });
 
   it('answering 500 twice then 200 loses nothing: every transition arrives once, in order', async () => {
@@ -97,7 +95,7 @@ describe('a callback receiver', () => {
     expect(third!.body).toEqual(first!.body);
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(90);
     expect(third!.at - second!.at).toBeGreaterThanOrEqual(190);
-    const metrics = await scrape(server);
+    const metrics = await server.metricsText();
     expect(metrics).toMatch(/^jobs_callback_messages_total\{action="next",outcome="server_error"\} 2$/m);
     expect(metrics).toMatch(/^jobs_callback_messages_total\{action="next",outcome="ok"\} 3$/m);
   });
@@ -138,7 +136,7 @@ describe('a callback receiver', () => {
     expect((await subscribeViaCallback(server.url, WATCH, refs('cb-refused'), unknown)).status).toBe(400);
 
     expect(await server.pollersActive()).toBe(0);
-    expect(await scrape(server)).toMatch(/^jobs_subscriptions_active\{transport="callback"\} 0$/m);
+    expect(await server.metricsText()).toMatch(/^jobs_subscriptions_active\{transport="callback"\} 0$/m);
     await new Promise((r) => setTimeout(r, INTERVAL_MS));
     expect(receiver.messages).toHaveLength(3); // no heartbeat for a subscription that never started
   });

@@ -30,7 +30,7 @@ async function setup(stepMs = 300) {
 }
 
 async function callbackGauge(server: TestServer): Promise<number> {
-  const text = await (await fetch(server.url.replace(/\/graphql$/, '/metrics'))).text();
+  const text = await server.metricsText();
   return Number(/^jobs_subscriptions_active\{transport="callback"\} (\d+)/m.exec(text)?.[1]);
 }
 

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CallbackReceiver, subscribeViaCallback } from '../helpers/callback-receiver.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer } from '../helpers/server.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const WATCH = `subscription($refs: [JobRef!]!) { jobStatusChanged(refs: $refs) { previousRawStatus rawStatus job { ... on CloudJob { id } } } }`;
@@ -24,10 +24,6 @@ async function setup(env: Record<string, string> = {}) {
   const receiver = await CallbackReceiver.start();
   cleanup.push(() => receiver.stop());
   return { server, receiver };
-}
-
-async function scrape(server: TestServer): Promise<string> {
-  return (await fetch(server.url.replace(/\/graphql$/, '/metrics'))).text();
 }
 
 describe('a callback subscription', () => {
@@ -53,7 +49,7 @@ describe('a callback subscription', () => {
     const messages = receiver.for(ext.subscriptionId);
     expect(messages.map((m) => m.action)).toEqual(['check', 'next', 'complete']);
     expect(messages[2]!.body!.errors).toMatchObject([{ extensions: { code: 'SUBSCRIBER_TOO_SLOW' } }]);
-    expect(await scrape(server)).toMatch(/^jobs_subscriptions_active\{transport="callback"\} 0$/m);
+    expect(await server.metricsText()).toMatch(/^jobs_subscriptions_active\{transport="callback"\} 0$/m);
   });
 
   it('subscribed again with the same callback URL is replaced: one subscription, each transition once', async () => {
@@ -68,7 +64,7 @@ describe('a callback subscription', () => {
     // The router retries its subscription request (same id, same URL, same verifier).
     expect((await subscribeViaCallback(server.url, WATCH, refs, ext)).body).toEqual({ data: null });
     await receiver.until(() => nexts().length === 2); // the new subscription's snapshot
-    expect(await scrape(server)).toMatch(/^jobs_subscriptions_active\{transport="callback"\} 1$/m);
+    expect(await server.metricsText()).toMatch(/^jobs_subscriptions_active\{transport="callback"\} 1$/m);
 
     server.simulator.jobs.pin('DLI', 'cb-again', 'RUNNING');
     await receiver.until(() => nexts().length === 3);
@@ -80,6 +76,6 @@ describe('a callback subscription', () => {
       return `${c.previousRawStatus ?? '∅'}→${c.rawStatus}`;
     });
     expect(transitions).toEqual(['∅→LAUNCHING', '∅→LAUNCHING', 'LAUNCHING→RUNNING']);
-    expect(await scrape(server)).toMatch(/^jobs_subscriptions_active\{transport="callback"\} 1$/m);
+    expect(await server.metricsText()).toMatch(/^jobs_subscriptions_active\{transport="callback"\} 1$/m);
   });
 });

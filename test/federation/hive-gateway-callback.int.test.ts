@@ -126,7 +126,7 @@ describe('Hive Gateway with the jobs subgraph over callbacks', () => {
 
   /** A gauge's value for one label set, from the subgraph's `/metrics` (0 when absent). */
   async function gauge(name: string, labels = ''): Promise<number> {
-    const text = await (await fetch(jobs.url.replace(/\/graphql$/, '/metrics'))).text();
+    const text = await jobs.metricsText();
     const series = labels ? `${name}{${labels}}` : name;
     const line = text.split('\n').find((l) => l.startsWith(`${series} `));
     return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;

@@ -21,6 +21,8 @@ export interface TestServer extends RunningServer {
   providerCalls(): number;
   /** The sum of every sample of a metric on `/metrics` (0 when absent). */
   metric(name: string): Promise<number>;
+  /** `/metrics` as text, for assertions on labelled samples. */
+  metricsText(): Promise<string>;
   /** Jobs this server polls right now (`jobs_pollers_active`). */
   pollersActive(): Promise<number>;
   /**
@@ -85,6 +87,7 @@ export async function startTestServer(
     },
     providerCalls: () => Object.values(simulator.fakes).reduce((n, f) => n + f.requests.length, 0),
     metric: async (name: string) => metricSum(await scrape(), name),
+    metricsText: scrape,
     pollersActive: async () => metricSum(await scrape(), 'jobs_pollers_active'),
     settled: async (quietMs = 20, timeoutMs = 10_000) => {
       await new Promise((r) => setImmediate(r));
