@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNLIMITED_QUOTAS } from '../helpers/quota-env.js';
+import { freePort } from '../helpers/free-port.js';
 import { waitUntil } from '../helpers/wait.js';
 import { connect, subscribe } from '../helpers/ws-client.js';
 
@@ -22,14 +23,6 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const QUERIES = 50;
 const REFS_PER_QUERY = 60;
 const PROVIDERS = ['DATAWORKS', 'NLB', 'CFW', 'DLI', 'WORKSPACE'];
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Resolves true when a TCP connection is accepted, false when it is refused. */
 function accepts(port: number): Promise<boolean> {
