@@ -4,8 +4,7 @@
  * reordering a message; a receiver that answers nothing but 5xx is given up on.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { CallbackReceiver, subscribeViaCallback } from '../helpers/callback-receiver.js';
-import { startTestServer } from '../helpers/server.js';
+import { CallbackReceiver, startServerAndReceiver, subscribeViaCallback } from '../helpers/callback-receiver.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const WATCH = `subscription($refs: [JobRef!]!) { jobStatusChanged(refs: $refs) { previousRawStatus rawStatus } }`;
@@ -17,13 +16,9 @@ afterEach(async () => {
 });
 
 async function setup(env: Record<string, string> = {}) {
-  const server = await startTestServer({
-    env: { JOBS_POLL_MIN_INTERVAL_MS: '20', JOBS_POLL_MAX_INTERVAL_MS: '40', ...env },
-  });
-  cleanup.push(() => server.stop());
-  const receiver = await CallbackReceiver.start();
-  cleanup.push(() => receiver.stop());
-  return { server, receiver };
+  const started = await startServerAndReceiver({ env });
+  cleanup.push(started.stop);
+  return started;
 }
 
 const refs = (jobId: string) => ({ refs: [{ provider: 'DLI', jobId }] });

@@ -5,7 +5,7 @@
  * errors answered without a single outbound message; the transport's gauge up and down.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { CallbackReceiver, subscribeViaCallback } from '../helpers/callback-receiver.js';
+import { CallbackReceiver, startServerAndReceiver, subscribeViaCallback } from '../helpers/callback-receiver.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitUntil } from '../helpers/wait.js';
 
@@ -18,15 +18,10 @@ afterEach(async () => {
 });
 
 async function setup(stepMs = 300) {
-  const server = await startTestServer({
-    stepMs,
-    // Not found is final at once (no grace for jobs just submitted).
-    env: { JOBS_POLL_MIN_INTERVAL_MS: '20', JOBS_POLL_MAX_INTERVAL_MS: '40', JOBS_NOT_FOUND_GRACE_MS: '0' },
-  });
-  cleanup.push(() => server.stop());
-  const receiver = await CallbackReceiver.start();
-  cleanup.push(() => receiver.stop());
-  return { server, receiver };
+  // Not found is final at once (no grace for jobs just submitted).
+  const started = await startServerAndReceiver({ stepMs, env: { JOBS_NOT_FOUND_GRACE_MS: '0' } });
+  cleanup.push(started.stop);
+  return started;
 }
 
 async function callbackGauge(server: TestServer): Promise<number> {

@@ -5,8 +5,7 @@
  * still live (the new subscription replaces the old one instead of doubling every message).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { CallbackReceiver, subscribeViaCallback } from '../helpers/callback-receiver.js';
-import { startTestServer } from '../helpers/server.js';
+import { startServerAndReceiver, subscribeViaCallback } from '../helpers/callback-receiver.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const WATCH = `subscription($refs: [JobRef!]!) { jobStatusChanged(refs: $refs) { previousRawStatus rawStatus job { ... on CloudJob { id } } } }`;
@@ -17,13 +16,9 @@ afterEach(async () => {
 });
 
 async function setup(env: Record<string, string> = {}) {
-  const server = await startTestServer({
-    env: { JOBS_POLL_MIN_INTERVAL_MS: '20', JOBS_POLL_MAX_INTERVAL_MS: '40', ...env },
-  });
-  cleanup.push(() => server.stop());
-  const receiver = await CallbackReceiver.start();
-  cleanup.push(() => receiver.stop());
-  return { server, receiver };
+  const started = await startServerAndReceiver({ env });
+  cleanup.push(started.stop);
+  return started;
 }
 
 describe('a callback subscription', () => {

@@ -30,6 +30,18 @@ async function tcpTrap(): Promise<{ port: number; connections: () => number; clo
   };
 }
 
+/** A subscription request naming `callbackUrl` is answered 400 CALLBACK_URL_NOT_ALLOWED. */
+async function expectRefused(graphqlUrl: string, callbackUrl: string): Promise<void> {
+  const answer = await subscribeViaCallback(graphqlUrl, WATCH, undefined, {
+    callbackUrl,
+    subscriptionId: 'x',
+    verifier: 'v',
+    heartbeatIntervalMs: 0,
+  });
+  expect(answer.status, callbackUrl).toBe(400);
+  expect(answer.body, callbackUrl).toMatchObject({ errors: [{ extensions: { code: 'CALLBACK_URL_NOT_ALLOWED' } }] });
+}
+
 describe('callback URLs', () => {
   it('that are not http or https are refused with CALLBACK_URL_NOT_ALLOWED, without an outbound request', async () => {
     const server = await startTestServer();
@@ -43,16 +55,7 @@ describe('callback URLs', () => {
       `http://user:pw@127.0.0.1:${trap.port}/callback/x`,
       'not a url',
     ]) {
-      const answer = await subscribeViaCallback(server.url, WATCH, undefined, {
-        callbackUrl,
-        subscriptionId: 'x',
-        verifier: 'v',
-        heartbeatIntervalMs: 0,
-      });
-      expect(answer.status, callbackUrl).toBe(400);
-      expect(answer.body, callbackUrl).toMatchObject({
-        errors: [{ extensions: { code: 'CALLBACK_URL_NOT_ALLOWED' } }],
-      });
+      await expectRefused(server.url, callbackUrl);
     }
     expect(trap.connections()).toBe(0);
     expect(await server.pollersActive()).toBe(0);
@@ -74,16 +77,7 @@ describe('callback URLs', () => {
       `http://localhost:${allowedPort}/callback/x`, // another name for it
       'http://169.254.169.254/latest/meta-data',
     ]) {
-      const answer = await subscribeViaCallback(server.url, WATCH, undefined, {
-        callbackUrl,
-        subscriptionId: 'x',
-        verifier: 'v',
-        heartbeatIntervalMs: 0,
-      });
-      expect(answer.status, callbackUrl).toBe(400);
-      expect(answer.body, callbackUrl).toMatchObject({
-        errors: [{ extensions: { code: 'CALLBACK_URL_NOT_ALLOWED' } }],
-      });
+      await expectRefused(server.url, callbackUrl);
     }
     expect(trap.connections()).toBe(0);
     expect(receiver.messages).toEqual([]);

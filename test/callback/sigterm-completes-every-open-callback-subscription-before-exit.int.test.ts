@@ -4,60 +4,25 @@
  * SHUTTING_DOWN error, so the router's clients subscribe again, landing on another replica)
  * before it exits 0, and stop heartbeats.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CallbackReceiver, subscribeViaCallback } from '../helpers/callback-receiver.js';
-import { freePort } from '../helpers/free-port.js';
-import { waitUntil } from '../helpers/wait.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { startMainProcess, type MainProcess } from '../helpers/main-process.js';
 const WATCH = `subscription($refs: [JobRef!]!) { jobStatusChanged(refs: $refs) { rawStatus } }`;
 
 describe('SIGTERM with callback subscriptions open', () => {
-  let child: ChildProcess | undefined;
+  let server: MainProcess | undefined;
   let receiver: CallbackReceiver | undefined;
   afterAll(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    server?.kill();
     await receiver?.stop();
   });
 
   it('completes every one before the process exits 0', { timeout: 60_000 }, async () => {
     receiver = await CallbackReceiver.start();
-    const port = await freePort();
-    const stderr: string[] = [];
-    const stdout: string[] = [];
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'development',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-        // Jobs stay LAUNCHING for the whole test: the subscriptions are open at SIGTERM.
-        JOBS_SIMULATOR_STEP_MS: '600000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => stdout.push(d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d));
-    const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
-      child!.once('exit', (code) => resolve({ code, at: performance.now() })),
-    );
-    let ready = false;
-    await waitUntil(
-      async () =>
-        (ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-          (r) => r.status === 200,
-          () => false,
-        )) || child!.exitCode !== null,
-      30_000,
-      100,
-    );
-    if (!ready) throw new Error(`server did not become ready: ${stderr.join('')}`);
+    // Jobs stay LAUNCHING for the whole test: the subscriptions are open at SIGTERM.
+    server = await startMainProcess({ JOBS_SIMULATOR_STEP_MS: '600000' });
 
-    const url = `http://127.0.0.1:${port}/graphql`;
+    const url = `${server.origin}/graphql`;
     const exts = [0, 1, 2].map(() => receiver!.register(1_000));
     await Promise.all(
       exts.map(async (ext, i) => {
@@ -69,8 +34,8 @@ describe('SIGTERM with callback subscriptions open', () => {
       await receiver.until(() => receiver!.accepted(ext.subscriptionId).some((m) => m.action === 'next'), 10_000);
     }
 
-    child.kill('SIGTERM');
-    const { code, at: exitedAt } = await exited;
+    server.child.kill('SIGTERM');
+    const { code, at: exitedAt } = await server.exited;
     expect(code).toBe(0);
     for (const ext of exts) {
       const messages = receiver.for(ext.subscriptionId);
@@ -80,7 +45,7 @@ describe('SIGTERM with callback subscriptions open', () => {
       expect(complete.at).toBeLessThan(exitedAt);
       expect(messages.filter((m) => m.action === 'next')).toHaveLength(1);
     }
-    const log = stdout.join('');
+    const log = server.stdout.join('');
     expect(log).toContain('callback subscription started');
     expect(log).toMatch(
       /"reason":"shutdown".*callback subscription ended|callback subscription ended.*"reason":"shutdown"/,

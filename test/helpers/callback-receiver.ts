@@ -17,6 +17,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startTestServer, type TestServer } from './server.js';
 
 export interface ReceivedMessage {
   /** performance.now() at arrival (the same clock as the test's). */
@@ -205,4 +206,29 @@ export async function subscribeViaCallback(
   });
   const answeredAt = performance.now();
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, answeredAt };
+}
+
+/**
+ * The server under test, polling every 20–40 ms unless `env` says otherwise, and a receiver for
+ * its callbacks; `stop` ends both.
+ */
+export async function startServerAndReceiver(
+  options: { env?: Record<string, string>; stepMs?: number } = {},
+): Promise<{ server: TestServer; receiver: CallbackReceiver; stop: () => Promise<void> }> {
+  const server = await startTestServer({
+    ...(options.stepMs === undefined ? {} : { stepMs: options.stepMs }),
+    env: { JOBS_POLL_MIN_INTERVAL_MS: '20', JOBS_POLL_MAX_INTERVAL_MS: '40', ...options.env },
+  });
+  const receiver = await CallbackReceiver.start().catch(async (err: unknown) => {
+    await server.stop();
+    throw err;
+  });
+  return {
+    server,
+    receiver,
+    stop: async () => {
+      await receiver.stop();
+      await server.stop();
+    },
+  };
 }

@@ -9,17 +9,14 @@
  * by the kernel, which is what JOBS_SHUTDOWN_DELAY_MS (readiness says draining, the listener stays
  * open) is for.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNLIMITED_QUOTAS } from '../helpers/quota-env.js';
-import { freePort } from '../helpers/free-port.js';
+import { startMainProcess, type MainProcess } from '../helpers/main-process.js';
 import { waitUntil } from '../helpers/wait.js';
 import { connect, subscribe } from '../helpers/ws-client.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const QUERIES = 50;
 const REFS_PER_QUERY = 60;
 const PROVIDERS = ['DATAWORKS', 'NLB', 'CFW', 'DLI', 'WORKSPACE'];
@@ -39,49 +36,20 @@ function accepts(port: number): Promise<boolean> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('SIGTERM during load', () => {
-  let child: ChildProcess;
+  let server: MainProcess;
   let port: number;
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-  let gone = false;
 
   beforeAll(async () => {
-    port = await freePort();
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'development',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-        // Jobs stay RUNNING for the whole test, so the subscription is still open at SIGTERM.
-        JOBS_SIMULATOR_STEP_MS: '600000',
-        // The load is 3 000 provider calls; the quotas would turn most into PROVIDER_THROTTLED.
-        ...UNLIMITED_QUOTAS,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    server = await startMainProcess({
+      // Jobs stay RUNNING for the whole test, so the subscription is still open at SIGTERM.
+      JOBS_SIMULATOR_STEP_MS: '600000',
+      // The load is 3 000 provider calls; the quotas would turn most into PROVIDER_THROTTLED.
+      ...UNLIMITED_QUOTAS,
     });
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => stdout.push(d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d));
-    exited = new Promise((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })),
-    );
-    void exited.then(() => (gone = true));
-    let ready = false;
-    const readyz = () =>
-      fetch(`http://127.0.0.1:${port}/readyz`).then(
-        (r) => r.status === 200,
-        () => false,
-      );
-    await waitUntil(async () => (ready = await readyz()) || gone, 30_000, 100);
-    if (!ready) throw new Error(`server did not become ready on port ${port}: ${stderr.join('')}`);
+    port = server.port;
   }, 60_000);
 
-  afterAll(() => {
-    if (child && !gone) child.kill('SIGKILL');
-  });
+  afterAll(() => server?.kill());
 
   it(
     'drains every in-flight query, closes the WebSocket with 1001, refuses new connections and exits 0 within 10 s',
@@ -140,17 +108,17 @@ describe('SIGTERM during load', () => {
       // Let every request reach the server, then signal while they are being answered.
       await sleep(50);
       const signalledAt = performance.now();
-      child.kill('SIGTERM');
+      server.child.kill('SIGTERM');
 
       // While it drains, the listener is gone: a new connection is refused before the process exits.
       let refusedAt: number | null = null;
       await waitUntil(async () => {
-        if (!gone && !(await accepts(port))) refusedAt = performance.now();
-        return refusedAt !== null || gone;
+        if (!server.gone && !(await accepts(port))) refusedAt = performance.now();
+        return refusedAt !== null || server.gone;
       }, 10_000);
 
       const results = await Promise.all(load);
-      const exit = await exited;
+      const exit = await server.exited;
       const drainMs = Math.round(exit.at - signalledAt);
       const lastAnswerMs = Math.round(Math.max(...results.map((r) => r.at)) - signalledAt);
       console.log(
@@ -175,13 +143,13 @@ describe('SIGTERM during load', () => {
       expect(exit).toMatchObject({ code: 0, signal: null });
       expect(drainMs).toBeLessThan(10_000);
       expect(await accepts(port)).toBe(false);
-      const logs = stdout
+      const logs = server.stdout
         .join('')
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as { msg: string; signal?: string });
       expect(logs.some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM')).toBe(true);
-      expect(stderr.join('')).toBe('');
+      expect(server.stderr.join('')).toBe('');
       await client.dispose();
       await pool.close();
     },
